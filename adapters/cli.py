@@ -1,0 +1,101 @@
+"""The ``icebreaker`` command: the composition root that builds settings, database, core and adapters."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from adapters.console import ConsolePlatform, Shell
+from bot.clock import SystemClock
+from bot.context import Policy
+from bot.core import Core
+from bot.delivery import Delivery
+from bot.settings import Settings, SettingsError, load_settings
+from storage.database import Database, SchemaOutdated
+
+NO_ADAPTER = """No platform is configured, so there is nothing to run.
+
+  Telegram: set ICEBREAKER_TELEGRAM_TOKEN (from @BotFather).
+  Slack:    set ICEBREAKER_SLACK_BOT_TOKEN and ICEBREAKER_SLACK_APP_TOKEN (Socket Mode),
+            or ICEBREAKER_SLACK_BOT_TOKEN and ICEBREAKER_SLACK_SIGNING_SECRET (HTTP).
+
+To try Icebreaker without any of them: `icebreaker shell` (chat in this terminal)
+or `icebreaker demo` (a whole simulated event)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="icebreaker", description="Networking icebreaker chat bot.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    shell = commands.add_parser("shell", help="chat with the bot in this terminal")
+    shell.add_argument("--as", dest="user", default="organiser", help="who you are at first (default: organiser)")
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    demo = commands.add_parser("demo", help="run a whole simulated event in the terminal")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--attendees", type=int, default=30)
+    demo.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temporary folder")
+    commands.add_parser("run", help="start every configured platform adapter")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        if args.command == "db":
+            return asyncio.run(_db(settings, args.action))
+        if args.command == "shell":
+            return asyncio.run(_shell(settings, args.user))
+        if args.command == "demo":
+            from adapters.demo import run_demo
+
+            return asyncio.run(run_demo(seed=args.seed, attendees=args.attendees, database_url=args.database_url))
+        return _run(settings)
+    except SchemaOutdated as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+async def _db(settings: Settings, action: str) -> int:
+    database = Database(settings.database_url)
+    try:
+        if action == "upgrade":
+            await database.upgrade()
+        print(f"Database schema at revision {await database.current_revision()}.")
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def _shell(settings: Settings, user: str) -> int:
+    database = Database(settings.database_url)
+    try:
+        await database.check_schema()
+        console = ConsolePlatform(ansi=sys.stdout.isatty())
+        clock = SystemClock()
+        delivery = Delivery(database, {console.name: console}, clock)
+        await delivery.recover()
+        core = Core(database, clock, Policy(settings.organisers))
+        shell = Shell(core, delivery, console, user=user, echo=not sys.stdin.isatty())
+        await shell.run(sys.stdin)
+    finally:
+        await database.dispose()
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    if settings.telegram_token is None and settings.slack_bot_token is None:
+        print(NO_ADAPTER, file=sys.stderr)
+        return 1
+    print("The Telegram and Slack adapters are not built yet.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""The terminal platform: renders messages as plain text and buttons as numbered choices.
+
+``icebreaker shell`` uses it to let one person play several users (``/as alice``); the demo uses it to show
+each message as its recipient would see it. Same core, same database as every other adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+from itertools import count
+from typing import TextIO
+
+from bot.core import Core
+from bot.delivery import Delivery
+from bot.messages import (
+    Action,
+    Address,
+    Button,
+    ButtonPress,
+    Command,
+    EditOrigin,
+    FreeText,
+    Incoming,
+    Mention,
+    Message,
+    Run,
+    Sender,
+    Style,
+)
+from bot.port import Delivered
+
+PLATFORM = "console"
+BOLD, ITALIC, RESET = "\x1b[1m", "\x1b[3m", "\x1b[0m"
+
+
+def render(message: Message, *, ansi: bool = False) -> list[str]:
+    """The message as terminal lines. Text is printed as it is: nothing in it is interpreted."""
+    lines = []
+    for line in message.lines:
+        pieces = []
+        for piece in line:
+            if isinstance(piece, Mention):
+                pieces.append(piece.display_name + (f" (@{piece.handle})" if piece.handle else ""))
+            elif isinstance(piece, Run) and ansi and piece.style in (Style.BOLD, Style.ITALIC):
+                pieces.append((BOLD if piece.style == Style.BOLD else ITALIC) + _printable(piece.text) + RESET)
+            else:
+                pieces.append(_printable(piece.text))
+        lines.append("".join(pieces))
+    number = count(1)
+    for row in message.buttons:
+        lines.append("   ".join(f"[{next(number)}] {button.label}" for button in row))
+    return lines
+
+
+def _printable(value: str) -> str:
+    """Drop control characters so a name cannot move the cursor or recolour the terminal."""
+    return "".join(ch for ch in value if ch == "\n" or ch.isprintable())
+
+
+@dataclass
+class ConsolePlatform:
+    """Prints messages for console users and remembers each user's last buttons."""
+
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    ansi: bool = False
+    buttons: dict[str, list[Button]] = field(default_factory=dict)
+    sent: list[tuple[str, Message]] = field(default_factory=list)
+    _ids: count[int] = field(default_factory=lambda: count(1))
+
+    @property
+    def name(self) -> str:
+        return PLATFORM
+
+    async def send(self, address: Address, message: Message) -> Delivered:
+        self.show(address.user_id, message, header=f"✉  to {address.user_id}")
+        return Delivered(PLATFORM, address.user_id, str(next(self._ids)))
+
+    async def edit(self, delivered: Delivered, message: Message) -> None:
+        self.show(delivered.chat_id, message, header=f"✎  (updated) to {delivered.chat_id}")
+
+    def show(self, user: str, message: Message, *, header: str | None = None) -> None:
+        self.sent.append((user, message))
+        flat = [b for row in message.buttons for b in row]
+        if flat:
+            self.buttons[user] = flat
+        if header:
+            print(header, file=self.out)
+        for line in render(message, ansi=self.ansi):
+            print("   " + line, file=self.out)
+        self.out.flush()
+
+    def press(self, user: str, number: int) -> Button | None:
+        choices = self.buttons.get(user, [])
+        return choices[number - 1] if 1 <= number <= len(choices) else None
+
+
+def console_sender(name: str) -> Sender:
+    clean = "".join(ch for ch in name.strip() if ch.isprintable())[:5000]
+    return Sender(PLATFORM, clean.lower(), clean, handle=clean.lower())
+
+
+@dataclass
+class Shell:
+    """The line-by-line loop of ``icebreaker shell``: parse, hand to the core, show the answer, deliver."""
+
+    core: Core
+    delivery: Delivery
+    console: ConsolePlatform
+    user: str = "organiser"
+    echo: bool = False
+
+    def parse(self, line: str) -> Incoming | str | None:
+        """An incoming event for the core, a string for a shell-only answer, or None to ignore."""
+        line = line.strip()
+        if not line:
+            return None
+        sender = console_sender(self.user)
+        if line == "/as" or line.startswith("/as "):
+            name = line[3:].strip()
+            if not name:
+                return "Say who to be: /as alice"
+            self.user = console_sender(name).display_name
+            return f"You are now {self.user}."
+        if line.isdigit():
+            button = self.console.press(sender.user_id, int(line))
+            if button is None:
+                return f"There is no button {line} on your last message."
+            return ButtonPress(sender, button.action, button.value)
+        if line.startswith("/"):
+            name, _, args = line[1:].partition(" ")
+            return Command(sender, name, args)
+        return FreeText(sender, line)
+
+    async def step(self, line: str) -> None:
+        parsed = self.parse(line)
+        if parsed is None:
+            return
+        if isinstance(parsed, str):
+            print(f"   {parsed}", file=self.console.out)
+            return
+        actions = await self.core.handle(parsed)
+        self.show(parsed.sender.user_id, actions)
+        await self.delivery.run_once()
+
+    def show(self, user_id: str, actions: list[Action]) -> None:
+        for action in actions:
+            header = "✎  (updated)" if isinstance(action, EditOrigin) else None
+            self.console.show(user_id, action.message, header=header)
+
+    async def run(self, stream: TextIO) -> None:
+        print("Icebreaker shell. /help for commands, /as NAME to switch user, a number presses a button, "
+              "/quit to leave.", file=self.console.out)
+        loop = asyncio.get_running_loop()
+        while True:
+            print(f"{self.user}> ", end="", file=self.console.out, flush=True)
+            line = await loop.run_in_executor(None, stream.readline)
+            if not line or line.strip() in ("/quit", "/exit"):
+                print(file=self.console.out)
+                return
+            if self.echo:
+                print(line.rstrip("\n"), file=self.console.out)
+            await self.step(line)

@@ -1,0 +1,137 @@
+"""Joining events, choosing the current one, pausing, resuming and leaving."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import parsing
+from bot.context import Context
+from bot.errors import UserError
+from bot.messages import Button, MessageBuilder, bold, text
+from bot.views import date_only, local_start, plural
+from storage import events as event_queries
+from storage.models import Event, MemberStatus, Participant
+
+WELCOME = (
+    "Hi! I'm Icebreaker. Before an event I introduce you to a few people who share your interests, "
+    "so you arrive already knowing someone."
+)
+
+
+async def start(ctx: Context, args: str) -> None:
+    if args.strip():
+        await join(ctx, args)
+        return
+    builder = MessageBuilder().line(WELCOME).blank()
+    builder.line("To join an event, send ", bold("/join CODE"), " with the code your organiser gave you.")
+    builder.line("Organising one? Send ", bold("/newevent"), ". All commands: ", bold("/help"), ".")
+    ctx.reply(builder.build())
+
+
+async def join(ctx: Context, args: str) -> None:
+    code = parsing.join_code(args)
+    event = await event_queries.by_code(ctx.session, code)
+    if event is None:
+        raise UserError(f"No event has the code {code}. Check it with your organiser (codes look like HR7K2Q).")
+    member = await ctx.enrol()
+    existing = await event_queries.participant(ctx.session, event.id, member.id)
+    now = ctx.clock.now()
+    rejoined = existing is not None and existing.left_at is not None
+    if existing is None:
+        ctx.session.add(Participant(event_id=event.id, member_id=member.id, joined_at=now))
+    elif rejoined:
+        existing.left_at = None
+    member.current_event_id = event.id
+    if member.status == MemberStatus.LEFT:
+        member.status = MemberStatus.ACTIVE
+    builder = MessageBuilder()
+    if existing is not None and not rejoined:
+        builder.line("You're already in ", bold(event.name), ". It is now your current event.")
+    else:
+        builder.line("Welcome to ", bold(event.name), "! 🎉")
+    builder.line(f"It starts {local_start(event)}.")
+    if await event_queries.options(ctx.session, event.id):
+        builder.line("Tell me what you're into, so I can introduce you to the right people:")
+        builder.buttons(Button("Choose my interests", "interests", str(event.id)))
+    else:
+        builder.line("I'll ask about your interests once the organisers have set up the poll.")
+    ctx.reply(builder.build())
+
+
+async def switch_event(ctx: Context, args: str) -> None:
+    if not args.strip():
+        await list_mine(ctx)
+        return
+    code = parsing.join_code(args)
+    member = ctx.require_member()
+    event = await event_queries.by_code(ctx.session, code)
+    if event is None:
+        raise UserError(f"No event has the code {code}.")
+    joined = await event_queries.participant(ctx.session, event.id, member.id)
+    organises = await event_queries.is_organiser(ctx.session, event.id, member.id)
+    if not organises and (joined is None or joined.left_at is not None):
+        raise UserError(f"You're not in {event.name}. Join it first with /join {code}.")
+    member.current_event_id = event.id
+    ctx.reply(MessageBuilder().line("Your current event is now ", bold(event.name), ".").build())
+
+
+async def list_mine(ctx: Context) -> None:
+    member = ctx.require_member()
+    organised = await event_queries.organised_by(ctx.session, member.id)
+    joined = [e for e in await event_queries.joined_by(ctx.session, member.id) if e not in organised]
+    if not organised and not joined:
+        ctx.reply(text("You're not in any event yet. Join one with /join CODE, or create one with /newevent."))
+        return
+    builder = MessageBuilder()
+    for title, events in (("You organise:", organised), ("You joined:", joined)):
+        if events:
+            builder.line(bold(title))
+            for event in events:
+                _event_line(builder, event, current=event.id == member.current_event_id)
+    builder.line("Switch with /event CODE.")
+    ctx.reply(builder.build())
+
+
+def _event_line(builder: MessageBuilder, event: Event, *, current: bool) -> None:
+    marker = " ← current" if current else ""
+    builder.line("• ", bold(event.name), f" — code {event.join_code}, {local_start(event)}{marker}")
+
+
+async def pause(ctx: Context, args: str) -> None:
+    member = ctx.require_member()
+    weeks = parsing.weeks(args)
+    member.status = MemberStatus.PAUSED
+    if weeks is None:
+        member.paused_until = None
+        ctx.reply(text("Paused. I won't introduce you to anyone until you send /resume."))
+        return
+    member.paused_until = ctx.clock.now() + timedelta(weeks=weeks)
+    until = date_only(member.paused_until, member.time_zone)
+    ctx.reply(text(f"Paused for {plural(weeks, 'week')}, until {until}. Send /resume to come back sooner."))
+
+
+async def resume(ctx: Context, args: str) -> None:
+    member = ctx.require_member()
+    if member.status == MemberStatus.ACTIVE:
+        ctx.reply(text("You're not paused: introductions are on."))
+        return
+    member.status = MemberStatus.ACTIVE
+    member.paused_until = None
+    ctx.reply(text("Welcome back! Introductions are on again."))
+
+
+async def leave(ctx: Context, args: str) -> None:
+    event = await ctx.current_event()
+    member = ctx.require_member()
+    participant = await event_queries.participant(ctx.session, event.id, member.id)
+    if participant is None or participant.left_at is not None:
+        raise UserError(f"You're not a member of {event.name}.")
+    participant.left_at = ctx.clock.now()
+    remaining = await event_queries.joined_by(ctx.session, member.id)
+    others = [e for e in remaining if e.id != event.id]
+    member.current_event_id = others[0].id if others else None
+    if not others and not await event_queries.organised_by(ctx.session, member.id):
+        member.status = MemberStatus.LEFT
+    builder = MessageBuilder().line("You've left ", bold(event.name), ". No more introductions for it.")
+    builder.line(f"Changed your mind? /join {event.join_code}. To erase everything about you: /forget.")
+    ctx.reply(builder.build())

@@ -1,0 +1,124 @@
+"""What the bot knows about a member (profile, mydata) and erasing it (forget)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from bot.commands.interests import labels_of
+from bot.context import Context
+from bot.messages import Button, MessageBuilder, bold, code, text
+from bot.views import local_start
+from storage import events as event_queries
+from storage import members as member_queries
+from storage.models import Block, Event, IntroHistory, Member, Participant
+
+CONFIRM, KEEP = "yes", "no"
+
+
+async def profile(ctx: Context, args: str) -> None:
+    member = ctx.member
+    if member is None:
+        ctx.reply(text("I don't know anything about you yet. Join an event with /join CODE."))
+        return
+    builder = MessageBuilder().line(bold("Your profile"))
+    builder.line("Name: ", member.display_name)
+    builder.line("Handle: ", member.handle or "—")
+    builder.line(f"Platform: {member.platform}")
+    builder.line(f"Time zone: {member.time_zone or 'not set (the event’s is used)'}")
+    builder.line(f"Language: {member.language or 'not set'}")
+    status = member.status
+    if member.paused_until is not None and status == "paused":
+        status += f" until {member.paused_until:%d %b %Y}"
+    builder.line(f"Status: {status}")
+    organised = await event_queries.organised_by(ctx.session, member.id)
+    for event in await event_queries.joined_by(ctx.session, member.id):
+        marker = " (current)" if event.id == member.current_event_id else ""
+        chosen = await labels_of(ctx, member.id, event.id)
+        builder.line("• ", bold(event.name), f"{marker}: ", ", ".join(chosen) if chosen else "no interests chosen yet")
+    for event in organised:
+        builder.line("• You organise ", bold(event.name), f" (code {event.join_code})")
+    builder.line("Everything stored about you: /mydata. Erase it: /forget.")
+    ctx.reply(builder.build())
+
+
+async def mydata(ctx: Context, args: str) -> None:
+    if ctx.member is None:
+        ctx.reply(text("I store nothing about you."))
+        return
+    data = await export(ctx, ctx.member)
+    builder = MessageBuilder().line(bold("Everything I store about you:"))
+    builder.line(code(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+    ctx.reply(builder.build())
+
+
+async def export(ctx: Context, member: Member) -> dict[str, Any]:
+    """Every row about the member, as plain data."""
+    session = ctx.session
+    participations = []
+    for participant in (await session.scalars(select(Participant).where(Participant.member_id == member.id))).all():
+        event = await session.get(Event, participant.event_id)
+        assert event is not None
+        participations.append(
+            {
+                "event": event.name,
+                "code": event.join_code,
+                "starts": local_start(event),
+                "joined_at": participant.joined_at.isoformat(),
+                "answered_at": participant.answered_at.isoformat() if participant.answered_at else None,
+                "left_at": participant.left_at.isoformat() if participant.left_at else None,
+                "interests": await labels_of(ctx, member.id, event.id),
+                "organiser": await event_queries.is_organiser(session, event.id, member.id),
+            }
+        )
+    blocks = (await session.scalars(select(Block).where(Block.member_id == member.id))).all()
+    intros = (
+        await session.scalars(
+            select(IntroHistory).where(or_(IntroHistory.member_a == member.id, IntroHistory.member_b == member.id))
+        )
+    ).all()
+    return {
+        "platform": member.platform,
+        "platform_user_id": member.platform_user_id,
+        "display_name": member.display_name,
+        "handle": member.handle,
+        "time_zone": member.time_zone,
+        "language": member.language,
+        "status": member.status,
+        "paused_until": member.paused_until.isoformat() if member.paused_until else None,
+        "consented_at": member.consented_at.isoformat() if member.consented_at else None,
+        "created_at": member.created_at.isoformat(),
+        "events": participations,
+        "blocked_member_ids": [block.blocked_id for block in blocks],
+        "introductions": [
+            {
+                "with_member_id": i.member_b if i.member_a == member.id else i.member_a,
+                "at": i.introduced_at.isoformat(),
+            }
+            for i in intros
+        ],
+    }
+
+
+async def forget(ctx: Context, args: str) -> None:
+    if ctx.member is None:
+        ctx.reply(text("I store nothing about you, so there is nothing to erase."))
+        return
+    builder = MessageBuilder().line(bold("Erase everything I know about you?"))
+    builder.line("Your profile, interests, events and introductions will be deleted. This cannot be undone.")
+    builder.buttons(Button("Yes, erase me", "forget", CONFIRM), Button("No, keep me", "forget", KEEP))
+    ctx.reply(builder.build())
+
+
+async def confirm_forget(ctx: Context, value: str) -> None:
+    if ctx.member is None:
+        ctx.edit(text("Done: nothing about you is stored."))
+        return
+    if value != CONFIRM:
+        ctx.edit(text("Nothing was erased."))
+        return
+    await member_queries.erase(ctx.session, ctx.member.id)
+    ctx.member = None
+    ctx.edit(text("Done: everything about you is erased. If you join again, you start fresh."))

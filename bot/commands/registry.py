@@ -1,0 +1,88 @@
+"""The command vocabulary, identical on every platform, wired to its handlers."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from bot.commands import broadcast, interests, membership, organising, privacy
+from bot.context import Context
+from bot.forms import Forms
+from bot.messages import MessageBuilder, bold, code, text
+from bot.router import CommandSpec, Router
+
+
+def build_router() -> Router:
+    forms = Forms(organising.NEWEVENT_FORM, organising.POLL_FORM)
+    router = Router()
+    specs = [
+        CommandSpec("help", partial(_help, router), "help", "what I can do"),
+        CommandSpec("start", membership.start, "start [CODE]", "say hello, or join with a code"),
+        CommandSpec("join", membership.join, "join CODE", "join an event by its code"),
+        CommandSpec("event", membership.switch_event, "event CODE", "pick your current event"),
+        CommandSpec("interests", interests.interests, "interests", "answer or change the interest poll"),
+        CommandSpec("profile", privacy.profile, "profile", "what I know about you"),
+        CommandSpec("pause", membership.pause, "pause [WEEKS]", "no introductions for a while"),
+        CommandSpec("resume", membership.resume, "resume", "introductions back on"),
+        CommandSpec("leave", membership.leave, "leave", "leave your current event"),
+        CommandSpec("mydata", privacy.mydata, "mydata", "everything stored about you"),
+        CommandSpec("forget", privacy.forget, "forget", "erase everything about you"),
+        CommandSpec("cancel", partial(_cancel, forms), "cancel", "stop the form you're filling in"),
+        CommandSpec(
+            "newevent",
+            partial(organising.newevent, forms=forms),
+            'newevent ["NAME" DATE TIME ZONE]',
+            "create an event",
+            organiser=True,
+        ),
+        CommandSpec("events", _events, "events", "the events you organise or joined", organiser=True),
+        CommandSpec("invite", organising.invite, "invite", "the join code and how to share it", organiser=True),
+        CommandSpec(
+            "poll",
+            partial(organising.poll, forms=forms),
+            "poll [A, B, C]",
+            "set the interest options",
+            organiser=True,
+        ),
+        CommandSpec(
+            "broadcast",
+            broadcast.broadcast,
+            "broadcast TEXT",
+            "message everyone in the event",
+            organiser=True,
+        ),
+        CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
+    ]
+    for spec in specs:
+        router.command(spec)
+    router.button("interests", interests.open_poll)
+    router.button("pick", interests.choose)
+    router.button("picked", interests.done)
+    router.button("forget", privacy.confirm_forget)
+    router.text_handler = forms.answer
+    router.before_command = partial(_drop_form, forms)
+    return router
+
+
+async def _help(router: Router, ctx: Context, args: str) -> None:
+    builder = MessageBuilder().line(bold("What I can do"))
+    for organiser in (False, True):
+        if organiser:
+            builder.blank().line(bold("For organisers"))
+        for spec in router.commands.values():
+            if spec.organiser == organiser and spec.name != "cancel":
+                builder.line(code("/" + spec.usage), f" — {spec.summary}")
+    ctx.reply(builder.build())
+
+
+async def _events(ctx: Context, args: str) -> None:
+    await membership.list_mine(ctx)
+
+
+async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
+    ctx.reply(text("Nothing to cancel." if not await forms.cancel(ctx) else "Cancelled."))
+
+
+async def _drop_form(forms: Forms, ctx: Context, name: str) -> None:
+    """A new command abandons a form in progress (except /cancel, which says so itself)."""
+    if name != "cancel" and await forms.cancel(ctx):
+        ctx.reply(text("(I've dropped the form you had started.)"))

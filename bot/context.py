@@ -1,0 +1,82 @@
+"""What a handler gets: the database session, who is talking, the clock, and where its answers go."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.errors import UserError
+from bot.messages import Action, EditOrigin, Message, Reply, Sender
+from storage import events as event_queries
+from storage import members as member_queries
+from storage.models import Event, Member
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Who may create events: empty means anyone."""
+
+    organisers: frozenset[str] = frozenset()
+
+    def may_create_events(self, sender: Sender) -> bool:
+        if not self.organisers:
+            return True
+        names = {sender.user_id, f"{sender.platform}:{sender.user_id}"}
+        if sender.handle:
+            names |= {sender.handle, f"{sender.platform}:{sender.handle}"}
+        return bool(names & self.organisers)
+
+
+@dataclass(slots=True)
+class Context:
+    session: AsyncSession
+    sender: Sender
+    clock: Clock
+    policy: Policy
+    member: Member | None
+    rng: random.Random
+    actions: list[Action] = field(default_factory=list)
+    queued: int = 0
+
+    def reply(self, message: Message) -> None:
+        self.actions.append(Reply(message))
+
+    def edit(self, message: Message) -> None:
+        self.actions.append(EditOrigin(message))
+
+    async def enrol(self) -> Member:
+        """The sender as a member, created now if they were not one (joining is their consent)."""
+        if self.member is None:
+            self.member = await member_queries.enrol(
+                self.session,
+                platform=self.sender.platform,
+                user_id=self.sender.user_id,
+                display_name=self.sender.display_name,
+                handle=self.sender.handle,
+                language=self.sender.language,
+                now=self.clock.now(),
+            )
+        return self.member
+
+    def require_member(self) -> Member:
+        if self.member is None:
+            raise UserError("You haven't joined any event yet. Send /join CODE with the code your organiser gave you.")
+        return self.member
+
+    async def current_event(self) -> Event:
+        member = self.require_member()
+        event = await self.session.get(Event, member.current_event_id) if member.current_event_id else None
+        if event is None:
+            raise UserError("You have no current event. Join one with /join CODE, or pick one with /event CODE.")
+        return event
+
+    async def organised_event(self) -> Event:
+        """The current event, if the sender organises it; otherwise a friendly refusal."""
+        event = await self.current_event()
+        assert self.member is not None
+        if not await event_queries.is_organiser(self.session, event.id, self.member.id):
+            raise UserError(f"Only the organisers of {event.name} can do that.")
+        return event

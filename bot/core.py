@@ -1,0 +1,56 @@
+"""The conversation core: one entry point for every adapter, with the error boundary around each event."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+from bot.clock import Clock
+from bot.commands.registry import build_router
+from bot.context import Context, Policy
+from bot.errors import UserError
+from bot.messages import Action, Incoming, Reply, text
+from storage import members as member_queries
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
+
+
+class Core:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        policy: Policy,
+        *,
+        rng: random.Random | None = None,
+        on_queued: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.policy = policy
+        self.router = build_router()
+        self._rng = rng or random.SystemRandom()
+        self._on_queued = on_queued
+
+    async def handle(self, incoming: Incoming) -> list[Action]:
+        """Handle one incoming event in one transaction; a refusal or a failure changes nothing."""
+        try:
+            async with self.database.transaction() as session:
+                sender = incoming.sender
+                member = await member_queries.find(session, sender.platform, sender.user_id)
+                if member is not None:
+                    member_queries.refresh_profile(member, sender.display_name, sender.handle)
+                ctx = Context(session, sender, self.clock, self.policy, member, self._rng)
+                await self.router.dispatch(ctx, incoming)
+        except UserError as refusal:
+            return [Reply(text(refusal.message))]
+        except Exception:
+            log.exception("handler failed", extra={"event": type(incoming).__name__})
+            return [Reply(text(SORRY))]
+        if ctx.queued and self._on_queued is not None:
+            await self._on_queued()
+        return ctx.actions

@@ -1,0 +1,124 @@
+"""Parsing of what people type. Every failure is a UserError that says what was wrong and the right form."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.errors import UserError
+
+EVENT_NAME_LIMIT = 100
+OPTION_LIMIT = 40
+MAX_OPTIONS = 20
+BROADCAST_LIMIT = 3000
+NEWEVENT_USAGE = '/newevent "HR Tweetup London" 2026-12-10 18:30 Europe/London'
+
+
+def shorten(value: str, limit: int = 40) -> str:
+    """A safe excerpt of user input to quote back in an error."""
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def split_args(args: str) -> list[str]:
+    try:
+        return shlex.split(args)
+    except ValueError:
+        raise UserError('A quote is not closed. Put the event name in straight double quotes: "Name".') from None
+
+
+def event_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise UserError("The event needs a name.")
+    if len(name) > EVENT_NAME_LIMIT:
+        raise UserError(f"Event names can be at most {EVENT_NAME_LIMIT} characters; yours has {len(name)}.")
+    return name
+
+
+def event_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(f"“{shorten(value)}” is not a date I can read. Use YYYY-MM-DD, e.g. 2026-12-10.") from None
+
+
+def event_time(value: str) -> time:
+    raw = value.strip()
+    try:
+        parsed = time.fromisoformat(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None or len(raw) != 5:
+        raise UserError(f"“{shorten(value)}” is not a time I can read. Use 24-hour HH:MM, e.g. 18:30.")
+    return parsed
+
+
+def time_zone(value: str) -> ZoneInfo:
+    raw = value.strip()
+    if ("/" not in raw and raw.upper() != "UTC") or raw not in _zones():
+        raise UserError(
+            f"“{shorten(raw)}” is not a time zone I know. Use an IANA name such as Europe/London, "
+            "America/New_York or Asia/Tokyo."
+        )
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"“{shorten(raw)}” is not a time zone I know.") from None
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones() | {"UTC"})
+
+
+def event_start(day: date, at: time, zone: ZoneInfo, now: datetime) -> datetime:
+    """The event's start in UTC; it must be in the future."""
+    local = datetime.combine(day, at, tzinfo=zone)
+    start = local.astimezone(UTC)
+    if start <= now:
+        raise UserError(
+            f"{day.isoformat()} {at.strftime('%H:%M')} in {zone.key} has already passed. Pick a future date."
+        )
+    return start
+
+
+def poll_options(value: str) -> list[str]:
+    separator = "," if "," in value else "\n"
+    options = [" ".join(part.split()) for part in value.split(separator)]
+    options = [option for option in options if option]
+    if len(options) < 2:
+        raise UserError("A poll needs at least two options, separated by commas: /poll Python, Recruiting, Hiking")
+    if len(options) > MAX_OPTIONS:
+        raise UserError(f"A poll can have at most {MAX_OPTIONS} options; you gave {len(options)}.")
+    too_long = [option for option in options if len(option) > OPTION_LIMIT]
+    if too_long:
+        raise UserError(f"Options can be at most {OPTION_LIMIT} characters: “{shorten(too_long[0])}” is longer.")
+    seen: set[str] = set()
+    for option in options:
+        if option.casefold() in seen:
+            raise UserError(f"“{shorten(option)}” is listed twice.")
+        seen.add(option.casefold())
+    return options
+
+
+def weeks(value: str) -> int | None:
+    raw = value.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 52:
+        raise UserError(
+            "Pause for a whole number of weeks from 1 to 52, e.g. /pause 2, or /pause to pause until /resume."
+        )
+    return int(raw)
+
+
+def join_code(value: str) -> str:
+    code = value.strip().upper()
+    if not code:
+        raise UserError("Send the event's join code after the command, e.g. /join HR7K2Q.")
+    if not code.isalnum() or len(code) > 16:
+        raise UserError(f"“{shorten(value, 20)}” is not a join code. Codes are letters and digits, e.g. HR7K2Q.")
+    return code

@@ -1,0 +1,28 @@
+"""The platform port: the small surface every adapter implements for the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.messages import Address, Message
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """Where a sent message landed, so it can be edited later."""
+
+    platform: str
+    chat_id: str
+    message_id: str
+
+
+class Platform(Protocol):
+    """An adapter's outbound side. Sending raises a :class:`bot.errors.DeliveryError` on failure."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def send(self, address: Address, message: Message) -> Delivered: ...
+
+    async def edit(self, delivered: Delivered, message: Message) -> None: ...

@@ -1,0 +1,171 @@
+"""The tables: only what the product needs. Deleting a member cascades to every row holding their id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+    UNREACHABLE = "unreachable"
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    handle: Mapped[str | None] = mapped_column(String(100))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE)
+    paused_until: Mapped[datetime | None]
+    consented_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    current_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    venue: Mapped[str | None] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    time_zone: Mapped[str] = mapped_column(String(64))
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime]
+
+
+class EventOrganiser(Base):
+    __tablename__ = "event_organisers"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Participant(Base):
+    """A member's place in an event: joined, answered the poll, maybe left."""
+
+    __tablename__ = "participants"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    joined_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+
+
+class InterestOption(Base):
+    __tablename__ = "interest_options"
+    __table_args__ = (UniqueConstraint("event_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int]
+
+
+class MemberInterest(Base):
+    __tablename__ = "member_interests"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("interest_options.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Block(Base):
+    """``member_id`` asked never to be matched with ``blocked_id``."""
+
+    __tablename__ = "blocks"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class IntroHistory(Base):
+    """Who was introduced to whom, and when: the matcher never repeats a pair while it can avoid it."""
+
+    __tablename__ = "intro_history"
+    __table_args__ = (Index("ix_intro_history_pair", "member_a", "member_b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    member_a: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    member_b: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    introduced_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """A guided form in progress: its state lives here so a restart loses nothing."""
+
+    __tablename__ = "conversations"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    form: Mapped[str] = mapped_column(String(32))
+    step: Mapped[int]
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+    UNCERTAIN = "uncertain"
+
+
+class OutboxMessage(Base):
+    """A message to deliver, written in the same transaction as the change that caused it.
+
+    ``key`` is unique per (recipient, purpose), so the same message cannot be queued twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(64))
+    address_kind: Mapped[str] = mapped_column(String(16), default="member")
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    platform_message_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(300))

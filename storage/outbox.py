@@ -1,0 +1,100 @@
+"""The durable outbox: enqueue exactly once per key, claim due rows, record outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    key: str
+    platform: str
+    address: str
+    payload: dict[str, Any]
+    member_id: int | None = None
+    event_id: int | None = None
+    address_kind: str = "member"
+
+
+async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:
+    """Insert the messages whose key is new; an existing key is left alone. Returns how many were new."""
+    if not messages:
+        return 0
+    rows = [
+        {
+            "key": m.key,
+            "platform": m.platform,
+            "address": m.address,
+            "address_kind": m.address_kind,
+            "payload": m.payload,
+            "member_id": m.member_id,
+            "event_id": m.event_id,
+            "status": OutboxStatus.QUEUED,
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(statement.returning(OutboxMessage.id), rows)
+    return len(result.all())
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row claimed for sending, detached from the session that claimed it."""
+
+    id: int
+    platform: str
+    address: str
+    address_kind: str
+    payload: dict[str, Any]
+    member_id: int | None
+    attempts: int
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int, platforms: Collection[str]) -> list[Claimed]:
+    """Mark up to ``limit`` due rows as sending and return them.
+
+    On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several workers claim without taking the same row.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.not_before <= now,
+            OutboxMessage.platform.in_(list(platforms)),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = (await session.scalars(query)).all()
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.attempts += 1
+    return [Claimed(r.id, r.platform, r.address, r.address_kind, r.payload, r.member_id, r.attempts) for r in rows]
+
+
+async def mark_uncertain(session: AsyncSession) -> int:
+    """Rows left 'sending' by a process that died: we cannot know if they arrived, so never resend them."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.UNCERTAIN)
+        .returning(OutboxMessage.id)
+    )
+    return len(result.all())
