@@ -93,8 +93,10 @@ def _run(settings: Settings) -> int:
     if settings.telegram_token is None and settings.slack_bot_token is None:
         print(NO_ADAPTER, file=sys.stderr)
         return 1
-    print("The Telegram and Slack adapters are not built yet.", file=sys.stderr)
-    return 1
+    from adapters.runtime import serve
+
+    asyncio.run(serve(settings))
+    return 0
 
 
 if __name__ == "__main__":

@@ -150,8 +150,10 @@ class Shell:
             self.console.show(user_id, action.message, header=header)
 
     async def run(self, stream: TextIO) -> None:
-        print("Icebreaker shell. /help for commands, /as NAME to switch user, a number presses a button, "
-              "/quit to leave.", file=self.console.out)
+        print(
+            "Icebreaker shell. /help for commands, /as NAME to switch user, a number presses a button, /quit to leave.",
+            file=self.console.out,
+        )
         loop = asyncio.get_running_loop()
         while True:
             print(f"{self.user}> ", end="", file=self.console.out, flush=True)

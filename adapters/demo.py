@@ -19,9 +19,34 @@ from bot.delivery import Delivery
 from storage.database import Database
 
 INTERESTS = ["Python", "Recruiting", "Hiking", "Design", "Startups", "Data", "Coffee", "Music"]
-FIRST = ["Ada", "Ben", "Chloé", "Dev", "Eszter", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Lars",
-         "Mei", "Nikos", "Olu", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Viktor", "Wen", "Ximena",
-         "Yusuf", "Zara"]
+FIRST = [
+    "Ada",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Eszter",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Lars",
+    "Mei",
+    "Nikos",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zara",
+]
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
