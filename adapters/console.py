@@ -73,6 +73,10 @@ class ConsolePlatform:
     def name(self) -> str:
         return PLATFORM
 
+    @property
+    def supports_group_dm(self) -> bool:
+        return False
+
     async def send(self, address: Address, message: Message) -> Delivered:
         self.show(address.user_id, message, header=f"✉  to {address.user_id}")
         return Delivered(PLATFORM, address.user_id, str(next(self._ids)))

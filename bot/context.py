@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.messages import Action, EditOrigin, Message, Reply, Sender
+from bot.messages import Action, Chat, EditOrigin, Message, Reply, Sender
 from storage import events as event_queries
 from storage import members as member_queries
 from storage.models import Event, Member
@@ -38,6 +38,7 @@ class Context:
     policy: Policy
     member: Member | None
     rng: random.Random
+    chat: Chat | None = None
     actions: list[Action] = field(default_factory=list)
     queued: int = 0
 

@@ -44,7 +44,7 @@ class Core:
                 member = await member_queries.find(session, sender.platform, sender.user_id)
                 if member is not None:
                     member_queries.refresh_profile(member, sender.display_name, sender.handle)
-                ctx = Context(session, sender, self.clock, self.policy, member, self._rng)
+                ctx = Context(session, sender, self.clock, self.policy, member, self._rng, incoming.chat)
                 await self.router.dispatch(ctx, incoming)
         except UserError as refusal:
             return [Reply(text(refusal.message))]

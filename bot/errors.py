@@ -37,3 +37,15 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """The platform refused the message for good (bad request)."""
+
+
+class ChatMoved(DeliveryError):
+    """A group became another chat (Telegram's supergroup migration): send to ``new_chat_id`` instead."""
+
+    def __init__(self, new_chat_id: str) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
+class ChannelUnavailable(DeliveryError):
+    """The bot is not in the linked channel (Slack's not_in_channel): an organiser must invite it."""

@@ -25,10 +25,20 @@ class Sender:
 
 
 @dataclass(frozen=True, slots=True)
+class Chat:
+    """Where an incoming event was written: the member's private chat, or a group/channel."""
+
+    id: str
+    kind: Literal["private", "group"] = "private"
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     sender: Sender
     name: str
     args: str = ""
+    chat: Chat | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +46,14 @@ class ButtonPress:
     sender: Sender
     action: str
     value: str = ""
+    chat: Chat | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class FreeText:
     sender: Sender
     text: str
+    chat: Chat | None = None
 
 
 Incoming: TypeAlias = Command | ButtonPress | FreeText
@@ -97,10 +109,15 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """Rich text (lines of inline pieces) plus rows of buttons."""
+    """Rich text (lines of inline pieces) plus rows of buttons.
+
+    ``invite_code`` marks an invitation to join an event with that code: a platform with deep links may add
+    a join link or a QR code for it.
+    """
 
     lines: tuple[tuple[Inline, ...], ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
+    invite_code: str | None = None
 
     def plain_text(self) -> str:
         """The text without styling: what a screen reader or a log would show."""
@@ -110,13 +127,14 @@ class Message:
         return {
             "lines": [[_piece_to_dict(p) for p in line] for line in self.lines],
             "buttons": [[[b.label, b.action, b.value] for b in row] for row in self.buttons],
+            "invite_code": self.invite_code,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
         lines = tuple(tuple(_piece_from_dict(p) for p in line) for line in data["lines"])
         buttons = tuple(tuple(Button(*b) for b in row) for row in data["buttons"])
-        return cls(lines, buttons)
+        return cls(lines, buttons, data.get("invite_code"))
 
 
 def _plain(piece: Inline) -> str:
@@ -138,11 +156,15 @@ def _piece_from_dict(data: dict[str, Any]) -> Inline:
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    """Where a message goes: a member's private chat or a channel/group on a platform."""
+    """Where a message goes: a member's private chat, a channel, or a group conversation of members.
+
+    For ``group``, ``user_id`` holds the members' platform user ids joined by commas; only platforms whose
+    ``supports_group_dm`` is true receive such addresses (Slack opens a group DM; Telegram cannot).
+    """
 
     platform: str
     user_id: str
-    kind: Literal["member", "channel"] = "member"
+    kind: Literal["member", "channel", "group"] = "member"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +203,8 @@ class MessageBuilder:
             self._buttons.append(buttons)
         return self
 
-    def build(self) -> Message:
-        return Message(tuple(self._lines), tuple(self._buttons))
+    def build(self, *, invite_code: str | None = None) -> Message:
+        return Message(tuple(self._lines), tuple(self._buttons), invite_code)
 
 
 def bold(text: str) -> Run:

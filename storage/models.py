@@ -61,6 +61,8 @@ class Event(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime]
+    channel_platform: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class EventOrganiser(Base):

@@ -25,22 +25,37 @@ async def broadcast(ctx: Context, args: str) -> None:
         message.line(line)
     payload = message.build().to_dict()
     broadcast_id = f"{int(ctx.clock.now().timestamp())}{ctx.rng.randrange(16**6):06x}"
-    queued = await enqueue(
-        ctx.session,
-        [
+    messages = []
+    if event.channel_platform is not None and event.channel_id is not None:
+        # The linked chat reaches everyone on its platform; members elsewhere get a direct message.
+        messages.append(
             NewMessage(
-                key=f"broadcast:{event.id}:{broadcast_id}:{member.id}",
-                platform=member.platform,
-                address=member.platform_user_id,
+                key=f"broadcast:{event.id}:{broadcast_id}:channel",
+                platform=event.channel_platform,
+                address=event.channel_id,
+                address_kind="channel",
                 payload=payload,
-                member_id=member.id,
                 event_id=event.id,
             )
-            for member in recipients
-        ],
-        ctx.clock.now(),
-    )
+        )
+        recipients = [m for m in recipients if m.platform != event.channel_platform]
+    messages += [
+        NewMessage(
+            key=f"broadcast:{event.id}:{broadcast_id}:{member.id}",
+            platform=member.platform,
+            address=member.platform_user_id,
+            payload=payload,
+            member_id=member.id,
+            event_id=event.id,
+        )
+        for member in recipients
+    ]
+    queued = await enqueue(ctx.session, messages, ctx.clock.now())
     ctx.queued += queued
+    if event.channel_id is not None:
+        where = f"the linked chat and {plural(len(recipients), 'member')} elsewhere"
+        ctx.reply(MessageBuilder().line("📣 Posting to ", where, " for ", bold(event.name), ".").build())
+        return
     if not queued:
         ctx.reply(
             MessageBuilder()

@@ -112,7 +112,7 @@ async def invite(ctx: Context, args: str) -> None:
     builder.line("Join code: ", code(event.join_code))
     builder.line("Ask them to message me and send ", code(f"/join {event.join_code}"), ".")
     builder.line(italic("Forward this message as it is: the instructions work on every platform."))
-    ctx.reply(builder.build())
+    ctx.reply(builder.build(invite_code=event.join_code))
 
 
 async def poll(ctx: Context, args: str, forms: Forms) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.commands import broadcast, interests, membership, organising, privacy
+from bot.commands import broadcast, channels, interests, membership, organising, privacy
 from bot.context import Context
 from bot.forms import Forms
 from bot.messages import MessageBuilder, bold, code, text
@@ -51,6 +51,8 @@ def build_router() -> Router:
             organiser=True,
         ),
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
+        CommandSpec("link", channels.link, "link [CODE]", "in a group: make it the event's chat", organiser=True),
+        CommandSpec("unlink", channels.unlink, "unlink [CODE]", "stop posting to the linked chat", organiser=True),
     ]
     for spec in specs:
         router.command(spec)
