@@ -92,7 +92,8 @@ class ConsolePlatform:
         if header:
             print(header, file=self.out)
         for line in render(message, ansi=self.ansi):
-            print("   " + line, file=self.out)
+            for part in line.split("\n"):
+                print("   " + part, file=self.out)
         self.out.flush()
 
     def press(self, user: str, number: int) -> Button | None:

@@ -70,3 +70,13 @@ async def active_participants(session: AsyncSession, event_id: int) -> Sequence[
         .order_by(Member.id)
     )
     return (await session.scalars(query)).all()
+
+
+async def organisers(session: AsyncSession, event_id: int) -> Sequence[Member]:
+    query = (
+        select(Member)
+        .join(EventOrganiser, EventOrganiser.member_id == Member.id)
+        .where(EventOrganiser.event_id == event_id)
+        .order_by(Member.id)
+    )
+    return (await session.scalars(query)).all()

@@ -62,6 +62,7 @@ class Claimed:
     address_kind: str
     payload: dict[str, Any]
     member_id: int | None
+    event_id: int | None
     attempts: int
 
 
@@ -86,7 +87,10 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int, platforms:
     for row in rows:
         row.status = OutboxStatus.SENDING
         row.attempts += 1
-    return [Claimed(r.id, r.platform, r.address, r.address_kind, r.payload, r.member_id, r.attempts) for r in rows]
+    return [
+        Claimed(r.id, r.platform, r.address, r.address_kind, r.payload, r.member_id, r.event_id, r.attempts)
+        for r in rows
+    ]
 
 
 async def mark_uncertain(session: AsyncSession) -> int:
