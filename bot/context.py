@@ -17,9 +17,10 @@ from storage.models import Event, Member
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Who may create events: empty means anyone."""
+    """Who may create events (empty: anyone), and which platforms can hold a group conversation."""
 
     organisers: frozenset[str] = frozenset()
+    group_dm_platforms: frozenset[str] = frozenset()
 
     def may_create_events(self, sender: Sender) -> bool:
         if not self.organisers:
@@ -77,7 +78,10 @@ class Context:
     async def organised_event(self) -> Event:
         """The current event, if the sender organises it; otherwise a friendly refusal."""
         event = await self.current_event()
-        assert self.member is not None
-        if not await event_queries.is_organiser(self.session, event.id, self.member.id):
-            raise UserError(f"Only the organisers of {event.name} can do that.")
+        await self.require_organiser(event)
         return event
+
+    async def require_organiser(self, event: Event) -> None:
+        member = self.require_member()
+        if not await event_queries.is_organiser(self.session, event.id, member.id):
+            raise UserError(f"Only the organisers of {event.name} can do that.")

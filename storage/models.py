@@ -47,6 +47,7 @@ class Member(Base):
     paused_until: Mapped[datetime | None]
     consented_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    cross_platform_ok: Mapped[bool] = mapped_column(default=False)
     current_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
 
 
@@ -63,6 +64,9 @@ class Event(Base):
     created_at: Mapped[datetime]
     channel_platform: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(64))
+    group_size: Mapped[int] = mapped_column(default=2)
+    double_opt_in: Mapped[bool] = mapped_column(default=False)
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class EventOrganiser(Base):
@@ -82,6 +86,7 @@ class Participant(Base):
     joined_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    role: Mapped[str | None] = mapped_column(String(40))
 
 
 class InterestOption(Base):
@@ -124,6 +129,75 @@ class IntroHistory(Base):
     member_a: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     member_b: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     introduced_at: Mapped[datetime]
+
+
+class Starter(Base):
+    """An organiser's own conversation starter for an interest of their event."""
+
+    __tablename__ = "starters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    interest: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(String(300))
+
+
+class Round(Base):
+    """One matching round of an event; ``number`` is unique per event, so a round cannot run twice."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    created_at: Mapped[datetime]
+    followup_sent_at: Mapped[datetime | None]
+
+
+class IntroGroup(Base):
+    """A group the matcher made: its score and why (no member ids: those live in ``intros``)."""
+
+    __tablename__ = "intro_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float]
+    shared: Mapped[list[str]] = mapped_column(JSON, default=list)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16))  # proposed (double opt-in) / introduced / dissolved
+
+
+class IntroState(StrEnum):
+    LEFT_OUT = "left_out"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    FREED = "freed"
+    INTRODUCED = "introduced"
+    SAID_HI = "said_hi"
+    NOT_NOW = "not_now"
+
+
+class Intro(Base):
+    """A member's place in a round: their group (or why they were left out) and what they answered.
+
+    Unique per (round, member): running the same round twice cannot introduce anyone twice.
+    """
+
+    __tablename__ = "intros"
+    __table_args__ = (UniqueConstraint("round_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("intro_groups.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    met: Mapped[str | None] = mapped_column(String(8))  # yes / not_yet / no
+    rating: Mapped[int | None]
+    followup_sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
 
 class Conversation(Base):

@@ -13,8 +13,19 @@ from bot.forms import Field, Form, Forms
 from bot.messages import MessageBuilder, bold, code, italic
 from bot.views import local_start
 from storage import events as event_queries
-from storage.models import Event, EventOrganiser, InterestOption, Member, MemberInterest, Participant
+from storage.models import (
+    Event,
+    EventOrganiser,
+    InterestOption,
+    Intro,
+    IntroState,
+    Member,
+    MemberInterest,
+    Participant,
+    Round,
+)
 
+MATCHED = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 
 
@@ -176,6 +187,19 @@ async def stats(ctx: Context, args: str) -> None:
     builder.line(f"Joined: {joined}  ·  still in: {joined - left}  ·  left: {left}")
     builder.line(f"Answered the poll: {answered} of {joined - left}")
     builder.line(f"Paused: {paused}  ·  unreachable: {unreachable}")
+    intros = await session.execute(
+        select(
+            func.count(func.distinct(Intro.member_id)).filter(Intro.state.in_(MATCHED)),
+            func.count().filter(Intro.state == IntroState.SAID_HI),
+            func.count().filter(Intro.met == "yes"),
+            func.avg(Intro.rating),
+        )
+        .join(Round, Round.id == Intro.round_id)
+        .where(Round.event_id == event.id)
+    )
+    matched, accepted, met, rating = intros.one()
+    average = f"{rating:.1f} / 5" if rating is not None else "no ratings yet"
+    builder.line(f"Matched: {matched}  ·  said hi: {accepted}  ·  met: {met}  ·  average rating: {average}")
     tallies = await session.execute(
         select(InterestOption.label, func.count(MemberInterest.member_id))
         .outerjoin(MemberInterest, MemberInterest.option_id == InterestOption.id)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.commands import broadcast, channels, interests, membership, organising, privacy
+from bot.commands import (
+    answers,
+    broadcast,
+    channels,
+    interests,
+    matching,
+    membership,
+    organising,
+    preferences,
+    privacy,
+)
 from bot.context import Context
 from bot.forms import Forms
 from bot.messages import MessageBuilder, bold, code, text
@@ -26,6 +36,13 @@ def build_router() -> Router:
         CommandSpec("leave", membership.leave, "leave", "leave your current event"),
         CommandSpec("mydata", privacy.mydata, "mydata", "everything stored about you"),
         CommandSpec("forget", privacy.forget, "forget", "erase everything about you"),
+        CommandSpec("role", preferences.role, "role NAME", "your role in the event (e.g. recruiter)"),
+        CommandSpec(
+            "crossplatform",
+            preferences.cross_platform,
+            "crossplatform on|off",
+            "allow intros to people on other platforms",
+        ),
         CommandSpec("cancel", partial(_cancel, forms), "cancel", "stop the form you're filling in"),
         CommandSpec(
             "newevent",
@@ -51,6 +68,12 @@ def build_router() -> Router:
             organiser=True,
         ),
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
+        CommandSpec("match", matching.match, "match [now]", "preview the groups, or send the intros", organiser=True),
+        CommandSpec("followup", matching.followup, "followup", "ask who met", organiser=True),
+        CommandSpec("rules", preferences.rules, "rules [SETTING VALUE]", "group size, opt-in, roles", organiser=True),
+        CommandSpec(
+            "starter", preferences.starter, "starter [INTEREST: TEXT]", "add a conversation starter", organiser=True
+        ),
         CommandSpec("link", channels.link, "link [CODE]", "in a group: make it the event's chat", organiser=True),
         CommandSpec("unlink", channels.unlink, "unlink [CODE]", "stop posting to the linked chat", organiser=True),
     ]
@@ -60,6 +83,13 @@ def build_router() -> Router:
     router.button("pick", interests.choose)
     router.button("picked", interests.done)
     router.button("forget", privacy.confirm_forget)
+    router.button("sendround", matching.send_round)
+    router.button("hi", answers.said_hi)
+    router.button("later", answers.not_now)
+    router.button("noagain", answers.never_again)
+    router.button("optin", answers.opt_in)
+    router.button("met", answers.met)
+    router.button("rate", answers.rate)
     router.text_handler = forms.answer
     router.before_command = partial(_drop_form, forms)
     return router

@@ -1,0 +1,168 @@
+"""What members answer to introductions: said hi, not now, never again, opt-in, did you meet, rating."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.errors import UserError
+from bot.intros import texts
+from bot.intros.candidates import load_pool
+from bot.intros.rounds import IntroQueue, seed_for
+from bot.matching import Group, match
+from bot.messages import MessageBuilder, text
+from storage.models import Block, Event, Intro, IntroGroup, IntroState, Member, Round
+from storage.outbox import NewMessage
+
+CLOSED = "That introduction is no longer open."
+
+
+async def _mine(ctx: Context, group_value: str) -> tuple[Intro, IntroGroup, list[Member]]:
+    """The sender's intro in this group, the group, and the other members."""
+    member = ctx.require_member()
+    group = await ctx.session.get(IntroGroup, int(group_value)) if group_value.isdigit() else None
+    if group is None:
+        raise UserError(CLOSED)
+    rows = (
+        await ctx.session.execute(
+            select(Intro, Member).join(Member, Member.id == Intro.member_id).where(Intro.group_id == group.id)
+        )
+    ).all()
+    mine = [intro for intro, m in rows if m.id == member.id]
+    if not mine:
+        was_mine = group.state == "dissolved" and await ctx.session.scalar(
+            select(Intro.id).where(Intro.round_id == group.round_id, Intro.member_id == member.id)
+        )
+        raise UserError(CLOSED if was_mine else "That introduction was for someone else.")
+    return mine[0], group, [m for _, m in rows if m.id != member.id]
+
+
+async def said_hi(ctx: Context, value: str) -> None:
+    intro, _, others = await _mine(ctx, value)
+    if intro.state == IntroState.SAID_HI:
+        ctx.reply(text("Already noted: you said hi. 👋"))
+        return
+    intro.state, intro.updated_at = IntroState.SAID_HI, ctx.clock.now()
+    names = ", ".join(other.display_name for other in others)
+    ctx.reply(text(f"Lovely! I've noted that you said hi to {names}. Enjoy the conversation."))
+
+
+async def not_now(ctx: Context, value: str) -> None:
+    intro, _, _ = await _mine(ctx, value)
+    if intro.state != IntroState.SAID_HI:
+        intro.state, intro.updated_at = IntroState.NOT_NOW, ctx.clock.now()
+    ctx.reply(text("No problem. The introduction stays here for whenever you're ready."))
+
+
+async def never_again(ctx: Context, value: str) -> None:
+    intro, _, others = await _mine(ctx, value)
+    for other in others:
+        if await ctx.session.get(Block, (intro.member_id, other.id)) is None:
+            ctx.session.add(Block(member_id=intro.member_id, blocked_id=other.id, created_at=ctx.clock.now()))
+    names = ", ".join(other.display_name for other in others)
+    ctx.reply(text(f"Got it: I won't match you with {names} again. They won't be told."))
+
+
+async def opt_in(ctx: Context, value: str) -> None:
+    group_value, _, answer = value.partition(".")
+    intro, group, others = await _mine(ctx, group_value)
+    if answer not in ("yes", "no"):
+        raise UserError(CLOSED)
+    if intro.state == IntroState.ACCEPTED and answer == "yes":
+        ctx.reply(text("You already said yes. I'll share names as soon as everyone has."))
+        return
+    if intro.state != IntroState.PROPOSED:
+        raise UserError(CLOSED)
+    now = ctx.clock.now()
+    intro.updated_at = now
+    event = await _event_of(ctx, intro)
+    if answer == "no":
+        intro.state = IntroState.DECLINED
+        await _dissolve(ctx, event, intro, group, others)
+        ctx.reply(text("No problem, nobody will be told who you are. Maybe next round!"))
+        return
+    intro.state = IntroState.ACCEPTED
+    states = {i.state for i in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all()}
+    if states != {IntroState.ACCEPTED}:
+        ctx.reply(text("Great! I'll share names as soon as everyone has said yes."))
+        return
+    for row in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all():
+        row.state, row.updated_at = IntroState.INTRODUCED, now
+    group.state = "introduced"
+    member = ctx.require_member()
+    members = sorted([member, *others], key=lambda m: m.id)
+    matched = Group(tuple(m.id for m in members), group.score, tuple(group.shared), tuple(group.roles), False)
+    queue = IntroQueue(ctx.session, event, now, ctx.policy.group_dm_platforms)
+    ctx.queued += await queue.introduce(group, matched, members)
+    ctx.reply(text("Everyone said yes! Your introduction is on its way."))
+
+
+async def _event_of(ctx: Context, intro: Intro) -> Event:
+    round_row = await ctx.session.get(Round, intro.round_id)
+    event = await ctx.session.get(Event, round_row.event_id) if round_row else None
+    if event is None:
+        raise UserError(CLOSED)
+    return event
+
+
+async def _dissolve(ctx: Context, event: Event, declined: Intro, group: IntroGroup, others: list[Member]) -> None:
+    """A decline frees the others, who are re-matched among everyone freed in this round."""
+    now = ctx.clock.now()
+    group.state = "dissolved"
+    for row in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all():
+        if row.id != declined.id:
+            row.state, row.updated_at = IntroState.FREED, now
+    notice = MessageBuilder().line(f"Your possible match at {event.name} can't make it this time.")
+    notice.line("I'm looking for someone else for you.")
+    queue = IntroQueue(ctx.session, event, now, ctx.policy.group_dm_platforms)
+    ctx.queued += await queue.queue(
+        [
+            NewMessage(
+                f"freed:{group.id}:{m.id}", m.platform, m.platform_user_id, notice.build().to_dict(), m.id, event.id
+            )
+            for m in others
+        ]
+    )
+    freed = {
+        row.member_id: row
+        for row in (
+            await ctx.session.scalars(
+                select(Intro).where(Intro.round_id == declined.round_id, Intro.state == IntroState.FREED)
+            )
+        ).all()
+    }
+    pool = await load_pool(ctx.session, event, now, only=set(freed))
+    round_row = await ctx.session.get(Round, declined.round_id)
+    assert round_row is not None
+    result = match(
+        pool.candidates, pool.history, pool.blocks, pool.rules, seed=seed_for(event.id, round_row.number) + group.id
+    )
+    ctx.queued += await queue.add_groups(round_row, pool, result.groups, existing=freed)
+
+
+async def met(ctx: Context, value: str) -> None:
+    intro, answer = await _answerable(ctx, value, ("yes", "not_yet", "no"))
+    intro.met, intro.updated_at = answer, ctx.clock.now()
+    if answer == "yes":
+        ctx.reply(texts.rating_question(intro.id))
+    elif answer == "not_yet":
+        ctx.reply(text("No rush: there's still time. Say hi when you can!"))
+    else:
+        ctx.reply(text("Thanks for letting me know. It helps me make better introductions."))
+
+
+async def rate(ctx: Context, value: str) -> None:
+    intro, score = await _answerable(ctx, value, tuple("12345"))
+    if intro.met != "yes":
+        raise UserError("Tell me first whether you met.")
+    intro.rating, intro.updated_at = int(score), ctx.clock.now()
+    ctx.reply(text(f"Thank you! Noted {'⭐' * int(score)}."))
+
+
+async def _answerable(ctx: Context, value: str, allowed: tuple[str, ...]) -> tuple[Intro, str]:
+    intro_id, _, answer = value.partition(".")
+    member = ctx.require_member()
+    intro = await ctx.session.get(Intro, int(intro_id)) if intro_id.isdigit() else None
+    if intro is None or intro.member_id != member.id or answer not in allowed:
+        raise UserError(CLOSED)
+    return intro, answer

@@ -1,0 +1,109 @@
+"""Settings: a member's role and cross-platform consent; an organiser's matching rules and starters."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import parsing
+from bot.context import Context
+from bot.errors import UserError
+from bot.intros.candidates import event_rules
+from bot.messages import MessageBuilder, bold, text
+from storage import events as event_queries
+from storage.models import Starter
+
+ROLE_LIMIT = 40
+STARTER_LIMIT = 300
+RULES_USAGE = (
+    "Use /rules size 2|3|4, /rules optin on|off, /rules roles recruiter/candidate (or off), "
+    "/rules cap N|off, /rules tz HOURS|off."
+)
+
+
+async def role(ctx: Context, args: str) -> None:
+    event = await ctx.current_event()
+    member = ctx.require_member()
+    participant = await event_queries.participant(ctx.session, event.id, member.id)
+    if participant is None:
+        raise UserError(f"Join {event.name} first.")
+    value = " ".join(args.split()).casefold()
+    if not value:
+        raise UserError("Say your role after the command, e.g. /role recruiter (or /role off).")
+    if len(value) > ROLE_LIMIT:
+        raise UserError(f"Roles can be at most {ROLE_LIMIT} characters.")
+    participant.role = None if value == "off" else value
+    ctx.reply(text(f"Your role in {event.name}: {participant.role or 'none'}."))
+
+
+async def cross_platform(ctx: Context, args: str) -> None:
+    member = ctx.require_member()
+    value = args.strip().lower()
+    if value not in ("on", "off"):
+        state = "on" if member.cross_platform_ok else "off"
+        raise UserError(f"Introductions to people on other platforms are {state}. Use /crossplatform on or off.")
+    member.cross_platform_ok = value == "on"
+    if member.cross_platform_ok:
+        ctx.reply(
+            text("On: I may introduce you to people on other platforms (Slack, Telegram), with your name and handle.")
+        )
+    else:
+        ctx.reply(text("Off: I'll only introduce you to people on this platform."))
+
+
+async def rules(ctx: Context, args: str) -> None:
+    event = await ctx.organised_event()
+    words = args.split()
+    if words:
+        setting, value = words[0].lower(), " ".join(words[1:]).lower()
+        current = dict(event.rules or {})
+        if setting == "size" and value in ("2", "3", "4"):
+            event.group_size = int(value)
+        elif setting == "optin" and value in ("on", "off"):
+            event.double_opt_in = value == "on"
+        elif setting == "roles" and value == "off":
+            current.pop("cross_roles", None)
+        elif setting == "roles" and value.count("/") == 1 and all(value.split("/")):
+            pair = sorted(part.strip() for part in value.split("/"))
+            current["cross_roles"] = [*current.get("cross_roles", []), pair]
+        elif setting in ("cap", "tz") and value == "off":
+            current.pop("max_per_role" if setting == "cap" else "prefer_within_hours", None)
+        elif setting == "cap" and value.isdigit() and 1 <= int(value) <= 4:
+            current["max_per_role"] = int(value)
+        elif setting == "tz" and value.isdigit() and 0 <= int(value) <= 24:
+            current["prefer_within_hours"] = int(value)
+        else:
+            raise UserError(RULES_USAGE)
+        event.rules = current
+    effective = event_rules(event)
+    builder = MessageBuilder().line(bold(f"Matching rules for {event.name}"))
+    builder.line(f"Group size: {effective.group_size}")
+    builder.line(f"Double opt-in: {'on' if event.double_opt_in else 'off'}")
+    pairs = ", ".join("/".join(sorted(pair)) for pair in effective.cross_roles) or "none"
+    builder.line(f"Roles that meet across: {pairs}")
+    builder.line(f"Most of one role in a group: {effective.max_per_role or 'no limit'}")
+    within = effective.prefer_within_hours
+    builder.line(f"Prefer time zones within: {f'{within:g} hours' if within is not None else 'no preference'}")
+    ctx.reply(builder.build())
+
+
+async def starter(ctx: Context, args: str) -> None:
+    event = await ctx.organised_event()
+    interest, colon, body = args.partition(":")
+    interest, body = " ".join(interest.split()), " ".join(body.split())
+    if not args.strip():
+        rows = (await ctx.session.scalars(select(Starter).where(Starter.event_id == event.id))).all()
+        builder = MessageBuilder().line(bold("Your conversation starters"))
+        for row in rows:
+            builder.line(f"• {row.interest}: {row.text}")
+        if not rows:
+            builder.line("None yet: the built-in library is used. Add one with /starter Hiking: Best trail nearby?")
+        ctx.reply(builder.build())
+        return
+    if not colon or not interest or not body:
+        raise UserError("Use /starter INTEREST: your question, e.g. /starter Hiking: What's the best trail nearby?")
+    if len(body) > STARTER_LIMIT or len(interest) > parsing.OPTION_LIMIT:
+        raise UserError(
+            f"Keep starters under {STARTER_LIMIT} characters and the interest under {parsing.OPTION_LIMIT}."
+        )
+    ctx.session.add(Starter(event_id=event.id, interest=interest, text=body))
+    ctx.reply(text(f"Added a starter for {interest}."))

@@ -1,0 +1,78 @@
+"""After the meeting window: "did you meet?", and pausing members who stopped answering."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.intros import texts
+from storage.models import Event, Intro, IntroState, Member, MemberStatus, Round
+from storage.outbox import NewMessage, enqueue
+
+SILENT_ROUNDS = 3
+ANSWERABLE = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupReport:
+    asked: int
+    paused: int
+    queued: int
+
+
+async def send_followups(session: AsyncSession, event: Event, now: datetime) -> FollowupReport:
+    """Ask every introduced member of the event who hasn't been asked yet; idempotent per intro."""
+    rows = (
+        await session.execute(
+            select(Intro, Member)
+            .join(Round, Round.id == Intro.round_id)
+            .join(Member, Member.id == Intro.member_id)
+            .where(Round.event_id == event.id, Intro.state.in_(ANSWERABLE), Intro.followup_sent_at.is_(None))
+            .order_by(Intro.id)
+        )
+    ).all()
+    groups: dict[int, list[Member]] = defaultdict(list)
+    for group_id, member in (
+        await session.execute(
+            select(Intro.group_id, Member)
+            .join(Member, Member.id == Intro.member_id)
+            .where(Intro.group_id.in_([intro.group_id for intro, _ in rows]))
+        )
+    ).all():
+        if group_id is not None:
+            groups[group_id].append(member)
+    messages, asked, paused = [], 0, 0
+    for intro, member in rows:
+        intro.followup_sent_at = now
+        if await _silent_for_three_rounds(session, member.id, intro.id):
+            member.status, member.paused_until = MemberStatus.PAUSED, None
+            messages.append(_to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event))
+            paused += 1
+            continue
+        assert intro.group_id is not None
+        others = [other for other in groups[intro.group_id] if other.id != member.id]
+        payload = texts.followup(event, others, intro.id).to_dict()
+        messages.append(_to(member, f"followup:{intro.id}", payload, event))
+        asked += 1
+    return FollowupReport(asked, paused, await enqueue(session, messages, now))
+
+
+def _to(member: Member, key: str, payload: dict[str, object], event: Event) -> NewMessage:
+    return NewMessage(key, member.platform, member.platform_user_id, dict(payload), member.id, event.id)
+
+
+async def _silent_for_three_rounds(session: AsyncSession, member_id: int, current_intro_id: int) -> bool:
+    """True when the member's last three follow-ups before this one all went unanswered."""
+    previous = (
+        await session.scalars(
+            select(Intro.met)
+            .where(Intro.member_id == member_id, Intro.id != current_intro_id, Intro.followup_sent_at.is_not(None))
+            .order_by(Intro.id.desc())
+            .limit(SILENT_ROUNDS)
+        )
+    ).all()
+    return len(previous) == SILENT_ROUNDS and all(answer is None for answer in previous)
