@@ -1,148 +1,127 @@
 """Delivery: claims due outbox rows and sends them through the platform that owns each recipient.
 
-Each row is committed as 'sending' before the API call and as its outcome after it, so a crash between the
-two leaves a row that start-up marks 'uncertain' instead of sending it a second time.
+Each row is committed as 'sending' (with a lease) before the API call and as its outcome after it, so a crash
+between the two leaves a row that recovery marks 'uncertain' instead of sending it a second time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast_progress import update_progress
 from bot.clock import Clock
-from bot.errors import (
-    ChannelUnavailable,
-    ChatMoved,
-    PermanentDeliveryError,
-    RateLimited,
-    RecipientUnreachable,
-    TransientDeliveryError,
-)
-from bot.messages import Address, Message, MessageBuilder, bold
+from bot.delivery_outcomes import Outcome, Result, apply_consequences, classify
+from bot.messages import Address, Message
 from bot.port import Platform
-from storage import events as event_queries
+from bot.ratelimit import Limiter, RateLimits
 from storage import outbox
 from storage.database import Database
-from storage.models import Event, Member, MemberStatus, OutboxMessage, OutboxStatus
-from storage.outbox import Claimed, NewMessage
+from storage.models import OutboxMessage, OutboxStatus
+from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-Outcome = Literal["sent", "unreachable", "failed", "retrying"]
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    sent: int = 0
-    unreachable: int = 0
-    failed: int = 0
-    retrying: int = 0
-
-
-@dataclass(slots=True)
-class _Result:
-    outcome: Outcome
-    values: dict[str, Any] = field(default_factory=dict)
-    bot_not_in_channel: bool = False
+DEFAULT_LEASE = timedelta(seconds=60)
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class Delivery:
-    def __init__(self, database: Database, platforms: Mapping[str, Platform], clock: Clock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        platforms: Mapping[str, Platform],
+        clock: Clock,
+        *,
+        limits: Mapping[str, RateLimits] | None = None,
+        sleep: Sleep = asyncio.sleep,
+        lease: timedelta = DEFAULT_LEASE,
+        worker_id: str | None = None,
+    ) -> None:
         self.database = database
         self.platforms = platforms
         self.clock = clock
+        self.limiter = Limiter(dict(limits or {}))
+        self.sleep = sleep
+        self.lease = lease
+        self.worker_id = worker_id or uuid.uuid4().hex[:12]
 
     async def recover(self) -> int:
-        """On start-up: rows a dead process left mid-send become 'uncertain' (reported, never re-sent)."""
-        async with self.database.transaction() as session:
-            return await outbox.mark_uncertain(session)
+        """Rows left 'sending' by a dead process become 'uncertain' (reported, never re-sent).
 
-    async def run_once(self, batch: int = 100) -> DeliveryReport:
-        """Send every row that is due now; returns what happened."""
-        totals = {"sent": 0, "unreachable": 0, "failed": 0, "retrying": 0}
+        SQLite serves one process, so at start-up every such row is orphaned; on PostgreSQL other replicas may
+        be mid-send, so only rows whose lease has expired are taken.
+        """
+        async with self.database.transaction() as session:
+            expired_only = not self.database.is_sqlite
+            return await outbox.mark_uncertain(session, self.clock.now(), expired_only=expired_only)
+
+    async def run_once(self, batch: int = 50) -> dict[Outcome, int]:
+        """Send every row that is due now; returns how many ended in each outcome."""
+        totals: dict[Outcome, int] = {"sent": 0, "unreachable": 0, "failed": 0, "retrying": 0, "deferred": 0}
+        async with self.database.transaction() as session:
+            await outbox.mark_uncertain(session, self.clock.now(), expired_only=True)
         while True:
             async with self.database.transaction() as session:
-                rows = await outbox.claim_due(session, self.clock.now(), batch, self.platforms.keys())
+                rows = await outbox.claim_due(
+                    session, self.clock.now(), batch, self.platforms.keys(), self.worker_id, self.lease
+                )
             if not rows:
-                return DeliveryReport(**totals)
+                return totals
+            broadcasts: set[int] = set()
             for row in rows:
                 totals[await self._send_one(row)] += 1
+                if row.broadcast_id is not None:
+                    broadcasts.add(row.broadcast_id)
+            for broadcast_id in sorted(broadcasts):
+                await update_progress(self.database, self.platforms, broadcast_id)
 
     async def _send_one(self, row: Claimed) -> Outcome:
         kind: Literal["member", "channel", "group"] = (
             "channel" if row.address_kind == "channel" else "group" if row.address_kind == "group" else "member"
         )
+        is_group = kind == "channel"
+        chat_wait = self.limiter.chat_wait(row.platform, row.address, is_group, self.clock.now())
+        if chat_wait > 0:
+            result = Result(
+                "deferred",
+                {
+                    "status": OutboxStatus.QUEUED,
+                    "attempts": row.attempts - 1,
+                    "not_before": self.clock.now() + timedelta(seconds=chat_wait),
+                },
+            )
+            return await self._record(row, result)
+        overall_wait = self.limiter.overall_wait(row.platform, self.clock.now())
+        if overall_wait > 0:
+            await self.sleep(overall_wait)
+        self.limiter.record(row.platform, row.address, is_group, self.clock.now())
         try:
             delivered = await self.platforms[row.platform].send(
                 Address(row.platform, row.address, kind), Message.from_dict(row.payload)
             )
         except Exception as error:
-            result = self._classify(row, error)
+            result = classify(row, error, self.clock.now())
+            if result.outcome == "failed" and not result.expected:
+                log.exception("send failed unexpectedly", extra={"outbox_id": row.id})
         else:
             sent = {
                 "status": OutboxStatus.SENT,
                 "sent_at": self.clock.now(),
                 "platform_message_id": delivered.message_id,
             }
-            result = _Result("sent", sent)
+            result = Result("sent", sent)
+        return await self._record(row, result)
+
+    async def _record(self, row: Claimed, result: Result) -> Outcome:
+        values = {**result.values, "lease_until": None}
         async with self.database.transaction() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**result.values))
-            await self._consequences(session, row, result)
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+            await apply_consequences(session, row, result, self.clock.now())
         return result.outcome
-
-    def _classify(self, row: Claimed, error: Exception) -> _Result:
-        now = self.clock.now()
-        if isinstance(error, RecipientUnreachable):
-            return _Result("unreachable", {"status": OutboxStatus.UNREACHABLE, "error": str(error)[:300]})
-        if isinstance(error, RateLimited):
-            wait = timedelta(seconds=error.retry_after)
-            return _Result(
-                "retrying", {"status": OutboxStatus.QUEUED, "not_before": now + wait, "attempts": row.attempts - 1}
-            )
-        if isinstance(error, ChatMoved):
-            values = {"status": OutboxStatus.QUEUED, "address": error.new_chat_id, "attempts": row.attempts - 1}
-            return _Result("retrying", values)
-        if isinstance(error, TransientDeliveryError) and row.attempts < MAX_ATTEMPTS:
-            backoff = timedelta(seconds=2**row.attempts)
-            return _Result("retrying", {"status": OutboxStatus.QUEUED, "not_before": now + backoff})
-        if not isinstance(error, TransientDeliveryError | PermanentDeliveryError | ChannelUnavailable):
-            log.exception("send failed unexpectedly", extra={"outbox_id": row.id})
-        failed = {"status": OutboxStatus.FAILED, "error": f"{type(error).__name__}: {error}"[:300]}
-        return _Result("failed", failed, bot_not_in_channel=isinstance(error, ChannelUnavailable))
-
-    async def _consequences(self, session: AsyncSession, row: Claimed, result: _Result) -> None:
-        """What an outcome changes beyond the row: unreachable members, moved chats, organisers to tell."""
-        if result.outcome == "unreachable" and row.member_id is not None:
-            await session.execute(
-                update(Member).where(Member.id == row.member_id).values(status=MemberStatus.UNREACHABLE)
-            )
-        new_address = result.values.get("address")
-        if new_address is not None:
-            await session.execute(
-                update(Event)
-                .where(Event.channel_platform == row.platform, Event.channel_id == row.address)
-                .values(channel_id=new_address)
-            )
-        if result.bot_not_in_channel and row.event_id is not None:
-            await self._tell_organisers_to_invite(session, row)
-
-    async def _tell_organisers_to_invite(self, session: AsyncSession, row: Claimed) -> None:
-        event = await session.get(Event, row.event_id)
-        if event is None:
-            return
-        note = MessageBuilder().line("⚠️ I couldn't post to the chat linked to ", bold(event.name), ".")
-        note.line("Invite me to that channel (or /unlink it), then send the broadcast again.")
-        payload = note.build().to_dict()
-        organisers = await event_queries.organisers(session, event.id)
-        notes = [
-            NewMessage(f"channel-unavailable:{row.id}:{m.id}", m.platform, m.platform_user_id, payload, m.id, event.id)
-            for m in organisers
-        ]
-        await outbox.enqueue(session, notes, self.clock.now())

@@ -64,6 +64,7 @@ class Event(Base):
     created_at: Mapped[datetime]
     channel_platform: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(64))
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # communities: {"every", "weekday", "time"}
     group_size: Mapped[int] = mapped_column(default=2)
     double_opt_in: Mapped[bool] = mapped_column(default=False)
     rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -87,6 +88,7 @@ class Participant(Base):
     answered_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
     role: Mapped[str | None] = mapped_column(String(40))
+    rsvp: Mapped[str | None] = mapped_column(String(8))  # yes / no; None: unknown
 
 
 class InterestOption(Base):
@@ -245,3 +247,52 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(300))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class CampaignStep(Base):
+    """One scheduled step of an event's campaign. The schedule lives here, not in the scheduler's memory.
+
+    ``key`` is unique per event (e.g. "intros", or "round:2026-12-01" for a community's rounds), so restarting
+    or re-creating a campaign can never duplicate a step.
+    """
+
+    __tablename__ = "campaign_steps"
+    __table_args__ = (UniqueConstraint("event_id", "key"), Index("ix_campaign_steps_due", "status", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(24))
+    day_offset: Mapped[int | None]  # days from the event's local date, at local_time
+    local_time: Mapped[str | None] = mapped_column(String(5))
+    minutes_before: Mapped[int | None]  # or: this many minutes before the start
+    due_at: Mapped[datetime]
+    enabled: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(16), default=StepStatus.PENDING)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    finished_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class Broadcast(Base):
+    """An organiser's broadcast: its audience, and where its progress message lives."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    audience: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    total: Mapped[int] = mapped_column(default=0)
+    report_sent: Mapped[bool] = mapped_column(default=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,6 +23,8 @@ class NewMessage:
     member_id: int | None = None
     event_id: int | None = None
     address_kind: str = "member"
+    not_before: datetime | None = None
+    broadcast_id: int | None = None
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:
@@ -40,7 +42,8 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: da
             "event_id": m.event_id,
             "status": OutboxStatus.QUEUED,
             "attempts": 0,
-            "not_before": now,
+            "not_before": m.not_before or now,
+            "broadcast_id": m.broadcast_id,
             "created_at": now,
         }
         for m in messages
@@ -64,9 +67,17 @@ class Claimed:
     member_id: int | None
     event_id: int | None
     attempts: int
+    broadcast_id: int | None
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int, platforms: Collection[str]) -> list[Claimed]:
+async def claim_due(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    platforms: Collection[str],
+    worker_id: str,
+    lease: timedelta,
+) -> list[Claimed]:
     """Mark up to ``limit`` due rows as sending and return them.
 
     On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several workers claim without taking the same row.
@@ -87,18 +98,20 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int, platforms:
     for row in rows:
         row.status = OutboxStatus.SENDING
         row.attempts += 1
+        row.claimed_by = worker_id
+        row.lease_until = now + lease
     return [
-        Claimed(r.id, r.platform, r.address, r.address_kind, r.payload, r.member_id, r.event_id, r.attempts)
+        Claimed(
+            r.id, r.platform, r.address, r.address_kind, r.payload, r.member_id, r.event_id, r.attempts, r.broadcast_id
+        )
         for r in rows
     ]
 
 
-async def mark_uncertain(session: AsyncSession) -> int:
+async def mark_uncertain(session: AsyncSession, now: datetime, *, expired_only: bool) -> int:
     """Rows left 'sending' by a process that died: we cannot know if they arrived, so never resend them."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.UNCERTAIN)
-        .returning(OutboxMessage.id)
-    )
+    query = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
+    if expired_only:
+        query = query.where(OutboxMessage.lease_until < now)
+    result = await session.execute(query.values(status=OutboxStatus.UNCERTAIN).returning(OutboxMessage.id))
     return len(result.all())

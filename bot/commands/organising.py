@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
 from bot import parsing
+from bot.campaign.plan import add_default_campaign
 from bot.context import Context
 from bot.errors import UserError
 from bot.forms import Field, Form, Forms
@@ -61,22 +63,26 @@ async def create_event(ctx: Context, data: dict[str, Any]) -> None:
     start = parsing.event_start(
         parsing.event_date(data["date"]), parsing.event_time(data["time"]), zone, ctx.clock.now()
     )
+    event = await new_event_row(ctx, data["name"], start, zone.key)
+    add_default_campaign(ctx.session, event, ctx.clock.now())
+    builder = MessageBuilder().line("🎉 Created ", bold(event.name), f", {local_start(event)}.")
+    builder.line("Join code: ", code(event.join_code))
+    builder.line("Next: set the interest poll with /poll, then share the code with /invite.")
+    builder.line("I'll run the campaign (poll, intros, reminders, follow-up) on my own: see /schedule.")
+    ctx.reply(builder.build())
+
+
+async def new_event_row(ctx: Context, name: str, start: datetime, zone: str) -> Event:
+    """The event, with the sender as its organiser and their current event."""
     member = await ctx.enrol()
     event = Event(
-        name=data["name"],
-        starts_at=start,
-        time_zone=zone.key,
-        join_code=await _fresh_code(ctx),
-        created_at=ctx.clock.now(),
+        name=name, starts_at=start, time_zone=zone, join_code=await _fresh_code(ctx), created_at=ctx.clock.now()
     )
     ctx.session.add(event)
     await ctx.session.flush()
     ctx.session.add(EventOrganiser(event_id=event.id, member_id=member.id))
     member.current_event_id = event.id
-    builder = MessageBuilder().line("🎉 Created ", bold(event.name), f", {local_start(event)}.")
-    builder.line("Join code: ", code(event.join_code))
-    builder.line("Next: set the interest poll with /poll, then share the code with /invite.")
-    ctx.reply(builder.build())
+    return event
 
 
 async def _fresh_code(ctx: Context) -> str:
@@ -187,6 +193,9 @@ async def stats(ctx: Context, args: str) -> None:
     builder.line(f"Joined: {joined}  ·  still in: {joined - left}  ·  left: {left}")
     builder.line(f"Answered the poll: {answered} of {joined - left}")
     builder.line(f"Paused: {paused}  ·  unreachable: {unreachable}")
+    rsvp_yes = await count(staying, Participant.rsvp == "yes")
+    rsvp_no = await count(staying, Participant.rsvp == "no")
+    builder.line(f"Still coming: {rsvp_yes} yes  ·  {rsvp_no} no  ·  {joined - left - rsvp_yes - rsvp_no} not answered")
     intros = await session.execute(
         select(
             func.count(func.distinct(Intro.member_id)).filter(Intro.state.in_(MATCHED)),

@@ -14,6 +14,7 @@ from bot.commands import (
     organising,
     preferences,
     privacy,
+    schedule,
 )
 from bot.context import Context
 from bot.forms import Forms
@@ -63,11 +64,24 @@ def build_router() -> Router:
         CommandSpec(
             "broadcast",
             broadcast.broadcast,
-            "broadcast TEXT",
-            "message everyone in the event",
+            "broadcast [to AUDIENCE] [at DATE TIME] TEXT",
+            "message the event's members",
             organiser=True,
         ),
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
+        CommandSpec(
+            "newcommunity",
+            schedule.newcommunity,
+            'newcommunity "NAME" weekly DAY HH:MM ZONE',
+            "a community with recurring rounds",
+            organiser=True,
+        ),
+        CommandSpec(
+            "schedule", schedule.schedule, "schedule [on|off|move KEY …]", "the event's campaign", organiser=True
+        ),
+        CommandSpec(
+            "move", schedule.move_event, "move YYYY-MM-DD HH:MM", "move the event (and its campaign)", organiser=True
+        ),
         CommandSpec("match", matching.match, "match [now]", "preview the groups, or send the intros", organiser=True),
         CommandSpec("followup", matching.followup, "followup", "ask who met", organiser=True),
         CommandSpec("rules", preferences.rules, "rules [SETTING VALUE]", "group size, opt-in, roles", organiser=True),
@@ -90,6 +104,7 @@ def build_router() -> Router:
     router.button("optin", answers.opt_in)
     router.button("met", answers.met)
     router.button("rate", answers.rate)
+    router.button("rsvp", schedule.rsvp)
     router.text_handler = forms.answer
     router.before_command = partial(_drop_form, forms)
     return router

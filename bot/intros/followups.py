@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,9 @@ class FollowupReport:
     queued: int
 
 
-async def send_followups(session: AsyncSession, event: Event, now: datetime) -> FollowupReport:
+async def send_followups(
+    session: AsyncSession, event: Event, now: datetime, deliver_at: Callable[[Member], datetime] | None = None
+) -> FollowupReport:
     """Ask every introduced member of the event who hasn't been asked yet; idempotent per intro."""
     rows = (
         await session.execute(
@@ -50,19 +53,26 @@ async def send_followups(session: AsyncSession, event: Event, now: datetime) -> 
         intro.followup_sent_at = now
         if await _silent_for_three_rounds(session, member.id, intro.id):
             member.status, member.paused_until = MemberStatus.PAUSED, None
-            messages.append(_to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event))
+            messages.append(
+                _to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event, deliver_at)
+            )
             paused += 1
             continue
         assert intro.group_id is not None
         others = [other for other in groups[intro.group_id] if other.id != member.id]
         payload = texts.followup(event, others, intro.id).to_dict()
-        messages.append(_to(member, f"followup:{intro.id}", payload, event))
+        messages.append(_to(member, f"followup:{intro.id}", payload, event, deliver_at))
         asked += 1
     return FollowupReport(asked, paused, await enqueue(session, messages, now))
 
 
-def _to(member: Member, key: str, payload: dict[str, object], event: Event) -> NewMessage:
-    return NewMessage(key, member.platform, member.platform_user_id, dict(payload), member.id, event.id)
+def _to(
+    member: Member, key: str, payload: dict[str, object], event: Event, deliver_at: Callable[[Member], datetime] | None
+) -> NewMessage:
+    when = deliver_at(member) if deliver_at else None
+    return NewMessage(
+        key, member.platform, member.platform_user_id, dict(payload), member.id, event.id, not_before=when
+    )
 
 
 async def _silent_for_three_rounds(session: AsyncSession, member_id: int, current_intro_id: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,8 @@ from bot.intros.starters import pick_starter
 from bot.matching import Group, MatchResult, match
 from storage.models import Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round, Starter
 from storage.outbox import NewMessage, enqueue
+
+DeliverAt = Callable[[Member], datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,11 @@ class IntroQueue:
     event: Event
     now: datetime
     group_dm_platforms: Collection[str]
+    deliver_at: DeliverAt | None = None
+
+    def when(self, member: Member) -> datetime | None:
+        """A campaign delivers at each member's local hour; an organiser's command delivers now."""
+        return self.deliver_at(member) if self.deliver_at else None
 
     async def queue(self, messages: list[NewMessage]) -> int:
         return await enqueue(self.session, messages, self.now)
@@ -99,6 +106,7 @@ class IntroQueue:
                         message.to_dict(),
                         member.id,
                         self.event.id,
+                        not_before=self.when(member),
                     )
                 )
         for index, first in enumerate(members):
@@ -118,7 +126,13 @@ class IntroQueue:
         return await self.queue(
             [
                 NewMessage(
-                    f"proposal:{group_row.id}:{m.id}", m.platform, m.platform_user_id, message, m.id, self.event.id
+                    f"proposal:{group_row.id}:{m.id}",
+                    m.platform,
+                    m.platform_user_id,
+                    message,
+                    m.id,
+                    self.event.id,
+                    not_before=self.when(m),
                 )
                 for m in members
             ]
@@ -161,7 +175,12 @@ class IntroQueue:
 
 
 async def run_round(
-    session: AsyncSession, event: Event, plan: Plan, now: datetime, group_dm_platforms: Collection[str]
+    session: AsyncSession,
+    event: Event,
+    plan: Plan,
+    now: datetime,
+    group_dm_platforms: Collection[str],
+    deliver_at: DeliverAt | None = None,
 ) -> int:
     """Store the round and queue every message. The unique (event, number) makes a second run impossible."""
     round_row = Round(event_id=event.id, number=plan.number, created_at=now)
@@ -171,7 +190,7 @@ async def run_round(
             await session.flush()
     except IntegrityError:
         raise UserError(f"Round {plan.number} of {event.name} has already been sent.") from None
-    intro_queue = IntroQueue(session, event, now, group_dm_platforms)
+    intro_queue = IntroQueue(session, event, now, group_dm_platforms, deliver_at)
     queued = await intro_queue.add_groups(round_row, plan.pool, plan.result.groups)
     for left in plan.result.left_out:
         member = plan.pool.members[left.member_id]
@@ -193,6 +212,7 @@ async def run_round(
                     texts.left_out(event, left.reason).to_dict(),
                     member.id,
                     event.id,
+                    not_before=intro_queue.when(member),
                 )
             ]
         )

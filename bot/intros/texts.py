@@ -15,7 +15,7 @@ def mention(member: Member) -> Mention:
     return Mention(member.platform, member.platform_user_id, member.display_name, member.handle)
 
 
-def _names(members: Sequence[Member]) -> list[Inline | str]:
+def names(members: Sequence[Member]) -> list[Inline | str]:
     pieces: list[Inline | str] = []
     for index, member in enumerate(members):
         if index:
@@ -51,9 +51,9 @@ def intro(
     """An intro for one recipient (naming the others), or for a group conversation (``recipient`` None)."""
     builder = MessageBuilder()
     if recipient is None:
-        builder.line("👋 ", *_names(others), ": meet each other!")
+        builder.line("👋 ", *names(others), ": meet each other!")
     else:
-        builder.line("👋 Meet ", *_names(others), "!")
+        builder.line("👋 Meet ", *names(others), "!")
     builder.line(italic(f"For {event.name}"))
     builder.line(bold("Why: "), reason(group))
     for other in others:
@@ -91,7 +91,7 @@ def left_out(event: Event, why: str) -> Message:
 
 
 def followup(event: Event, others: Sequence[Member], intro_id: int) -> Message:
-    builder = MessageBuilder().line("Did you meet ", *_names(others), f" at {event.name}?")
+    builder = MessageBuilder().line("Did you meet ", *names(others), f" at {event.name}?")
     value = str(intro_id)
     builder.buttons(
         Button("Yes 🎉", "met", f"{value}.yes"),

@@ -118,11 +118,12 @@ async def test_broadcast_queues_one_message_per_active_member(talk: Talk, code: 
     for who in (ALICE, BOB):
         await talk.say(who, f"/join {code}")
     await talk.say(BOB, "/pause")
-    assert "Sending to 1 member" in await talk.say(OLIVIA, "/broadcast Doors open at 18:00")
+    await talk.say(OLIVIA, "/broadcast Doors open at 18:00")
     async with core.database.transaction() as session:
-        rows = (await session.scalars(select(OutboxMessage))).all()
-    assert [row.address for row in rows] == ["alice"]
-    assert "Doors open at 18:00" in json.dumps(rows[0].payload)
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [row.address for row in rows] == ["olivia", "alice"]  # the progress message, then Alice
+    assert "Sending: 0 of 1" in json.dumps(rows[0].payload, ensure_ascii=False)
+    assert "Doors open at 18:00" in json.dumps(rows[1].payload)
 
 
 async def test_help_lists_the_vocabulary(talk: Talk) -> None:

@@ -1,0 +1,62 @@
+"""Keeps a broadcast's progress message current ("Sending: 340 of 500…") and ends it with a report."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy import func, select
+
+from bot.commands.broadcast import progress_message, report_message
+from bot.errors import DeliveryError
+from bot.port import Delivered, Platform
+from storage.database import Database
+from storage.models import Broadcast, Event, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+FINAL = {OutboxStatus.SENT, OutboxStatus.UNREACHABLE, OutboxStatus.FAILED, OutboxStatus.UNCERTAIN}
+
+
+async def update_progress(database: Database, platforms: Mapping[str, Platform], broadcast_id: int) -> None:
+    async with database.transaction() as session:
+        broadcast = await session.get(Broadcast, broadcast_id, with_for_update=not database.is_sqlite)
+        if broadcast is None or broadcast.report_sent:
+            return
+        event = await session.get(Event, broadcast.event_id)
+        progress = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.key == f"broadcast:{broadcast.id}:progress")
+        )
+        counts = dict(
+            (
+                await session.execute(
+                    select(OutboxMessage.status, func.count())
+                    .where(OutboxMessage.broadcast_id == broadcast.id)
+                    .group_by(OutboxMessage.status)
+                )
+            ).all()
+        )
+        if event is None or progress is None or progress.platform_message_id is None:
+            return
+        port = platforms.get(progress.platform)
+        if port is None:
+            return
+        done = sum(count for status, count in counts.items() if status in FINAL)
+        finished = done >= broadcast.total
+        if finished:
+            message = report_message(
+                event,
+                counts.get(OutboxStatus.SENT, 0),
+                counts.get(OutboxStatus.UNREACHABLE, 0),
+                counts.get(OutboxStatus.FAILED, 0),
+                counts.get(OutboxStatus.UNCERTAIN, 0),
+            )
+            broadcast.report_sent = True
+        else:
+            message = progress_message(event, counts.get(OutboxStatus.SENT, 0), broadcast.total)
+        target = Delivered(progress.platform, progress.address, progress.platform_message_id)
+    try:
+        await port.edit(target, message)
+    except DeliveryError as error:
+        log.warning(
+            "could not update a broadcast's progress", extra={"broadcast_id": broadcast_id, "error": str(error)}
+        )

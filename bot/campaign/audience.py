@@ -1,0 +1,49 @@
+"""Who a broadcast or a step reaches: all, answered, did not answer, by RSVP, or by interest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserError
+from storage.models import Event, InterestOption, Member, MemberInterest, MemberStatus, Participant
+
+AUDIENCES = ("all", "answered", "unanswered", "rsvp-yes", "rsvp-no", "rsvp-unknown")
+AUDIENCE_HELP = "all, answered, unanswered, rsvp-yes, rsvp-no, rsvp-unknown or interest:NAME"
+
+
+def parse_audience(value: str) -> str:
+    audience = value.strip().lower()
+    if audience in AUDIENCES or (audience.startswith("interest:") and audience.removeprefix("interest:").strip()):
+        return audience
+    raise UserError(f"“{value[:30]}” is not an audience I know. Use {AUDIENCE_HELP}.")
+
+
+async def members_of(session: AsyncSession, event: Event, audience: str) -> Sequence[Member]:
+    """Active members of the event (not left, paused or unreachable) in the audience, by id."""
+    query: Select[Member] = (
+        select(Member)
+        .join(Participant, Participant.member_id == Member.id)
+        .where(Participant.event_id == event.id, Participant.left_at.is_(None), Member.status == MemberStatus.ACTIVE)
+        .order_by(Member.id)
+    )
+    if audience == "answered":
+        query = query.where(Participant.answered_at.is_not(None))
+    elif audience == "unanswered":
+        query = query.where(Participant.answered_at.is_(None))
+    elif audience.startswith("rsvp-"):
+        answer = audience.removeprefix("rsvp-")
+        query = query.where(Participant.rsvp.is_(None) if answer == "unknown" else Participant.rsvp == answer)
+    elif audience.startswith("interest:"):
+        label = audience.removeprefix("interest:").strip()
+        option = await session.scalar(
+            select(InterestOption.id).where(
+                InterestOption.event_id == event.id, func.lower(InterestOption.label) == label.lower()
+            )
+        )
+        if option is None:
+            raise UserError(f"{event.name} has no interest called “{label[:40]}”.")
+        query = query.where(Member.id.in_(select(MemberInterest.member_id).where(MemberInterest.option_id == option)))
+    return (await session.scalars(query)).all()

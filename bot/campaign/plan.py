@@ -1,0 +1,135 @@
+"""The default campaign of an event, and keeping its steps' due times in line with the event's date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.campaign.timing import at_local, local_date, step_due
+from storage.models import CampaignStep, Event, StepStatus
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpec:
+    key: str
+    kind: str
+    title: str
+    day_offset: int | None = None
+    local_time: str | None = None
+    minutes_before: int | None = None
+
+
+DEFAULT_CAMPAIGN = (
+    StepSpec("welcome", "welcome", "Welcome and interest poll", -14, "10:00"),
+    StepSpec("interest_prompt", "interest_prompt", "Shared-interest prompt in the event's chat", -10, "12:00"),
+    StepSpec("intros", "intros", "Introductions", -7, "10:00"),
+    StepSpec("say_hi", "say_hi", "“Have you said hi?”", -3, "10:00"),
+    StepSpec("reminder", "reminder", "Reminder with RSVP", -1, "10:00"),
+    StepSpec("lookout", "lookout", "“Look out for your match”", minutes_before=120),
+    StepSpec("followup", "followup", "“Did you meet?” and feedback", 1, "10:00"),
+    StepSpec("keep_going", "keep_going", "Keep the conversation going", 7, "10:00"),
+)
+TITLES = {spec.kind: spec.title for spec in DEFAULT_CAMPAIGN} | {
+    "broadcast": "Scheduled broadcast",
+    "community_round": "Community round",
+    "round_notice": "Notice of tomorrow's round",
+}
+PRE_EVENT = {"welcome", "interest_prompt", "intros", "say_hi", "reminder", "lookout"}
+
+
+def add_default_campaign(session: AsyncSession, event: Event, now: datetime) -> None:
+    """The default steps; a step whose time has already passed is recorded as skipped, not run late."""
+    for spec in DEFAULT_CAMPAIGN:
+        due = step_due(event.starts_at, event.time_zone, spec.day_offset, spec.local_time, spec.minutes_before)
+        session.add(
+            CampaignStep(
+                event_id=event.id,
+                key=spec.key,
+                kind=spec.kind,
+                day_offset=spec.day_offset,
+                local_time=spec.local_time,
+                minutes_before=spec.minutes_before,
+                due_at=due,
+                enabled=True,
+                status=StepStatus.PENDING if due > now else StepStatus.SKIPPED,
+                note=None if due > now else "already past when the event was created",
+                payload={},
+            )
+        )
+
+
+async def steps_of(session: AsyncSession, event_id: int) -> list[CampaignStep]:
+    query = select(CampaignStep).where(CampaignStep.event_id == event_id).order_by(CampaignStep.due_at)
+    return list((await session.scalars(query)).all())
+
+
+async def reschedule(session: AsyncSession, event: Event, now: datetime) -> tuple[int, int]:
+    """After the event's date moved: every pending step moves with it; finished steps stay finished.
+
+    Returns (moved, now_past): steps whose new time is already past are skipped rather than fired late.
+    """
+    moved = past = 0
+    for step in await steps_of(session, event.id):
+        if step.status != StepStatus.PENDING or step.kind in ("community_round", "round_notice"):
+            continue
+        step.due_at = step_due(event.starts_at, event.time_zone, step.day_offset, step.local_time, step.minutes_before)
+        moved += 1
+        if step.due_at <= now and step.kind in PRE_EVENT:
+            step.status, step.note, step.finished_at = StepStatus.SKIPPED, "its new time had passed", now
+            past += 1
+    return moved, past
+
+
+def next_occurrence(recurrence: dict[str, Any], zone: str, after: datetime) -> datetime:
+    """The first community round strictly after ``after``, on the weekday and local time asked for.
+
+    Weekly: every week; fortnightly: every other week (the caller passes the last round plus a week);
+    monthly: the first such weekday of each month.
+    """
+    weekday, clock_time, every = int(recurrence["weekday"]), str(recurrence["time"]), str(recurrence["every"])
+    day = local_date(after, zone)
+    if every == "monthly":
+        candidate = _first_weekday(day.replace(day=1), weekday)
+        while at_local(candidate, clock_time, zone) <= after:
+            candidate = _first_weekday((candidate.replace(day=28) + timedelta(days=4)).replace(day=1), weekday)
+        return at_local(candidate, clock_time, zone)
+    candidate = day + timedelta(days=(weekday - day.weekday()) % 7)
+    while at_local(candidate, clock_time, zone) <= after:
+        candidate += timedelta(days=7)
+    return at_local(candidate, clock_time, zone)
+
+
+def _first_weekday(first_of_month: date, weekday: int) -> date:
+    return first_of_month + timedelta(days=(weekday - first_of_month.weekday()) % 7)
+
+
+def add_community_round(session: AsyncSession, event: Event, when: datetime, now: datetime) -> None:
+    """A community's next round and, the day before, a notice so members can pause."""
+    day = local_date(when, event.time_zone).isoformat()
+    notice = when - timedelta(days=1)
+    session.add(
+        CampaignStep(
+            event_id=event.id,
+            key=f"notice:{day}",
+            kind="round_notice",
+            due_at=notice,
+            status=StepStatus.PENDING if notice > now else StepStatus.SKIPPED,
+            enabled=True,
+            payload={"round_at": when.isoformat()},
+        )
+    )
+    session.add(
+        CampaignStep(
+            event_id=event.id,
+            key=f"round:{day}",
+            kind="community_round",
+            due_at=when,
+            status=StepStatus.PENDING,
+            enabled=True,
+            payload={},
+        )
+    )

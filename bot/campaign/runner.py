@@ -1,0 +1,72 @@
+"""Fires due campaign steps, each exactly once, safely with several processes on one database.
+
+A step is claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), run and marked done in one transaction: a
+crash mid-step commits nothing, and the next run does it again; its messages' unique outbox keys make
+that harmless. A step that was missed while the process was down runs once if it is still useful, and is
+otherwise recorded as skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.campaign.plan import PRE_EVENT
+from bot.campaign.steps import HANDLERS, StepRun
+from bot.clock import Clock
+from bot.context import Policy
+from storage.database import Database
+from storage.models import CampaignStep, Event, StepStatus
+
+log = logging.getLogger(__name__)
+
+LATE_GRACE = timedelta(days=2)  # how late an after-the-event step may still run
+
+
+class CampaignRunner:
+    def __init__(self, database: Database, clock: Clock, policy: Policy) -> None:
+        self.database = database
+        self.clock = clock
+        self.policy = policy
+
+    async def run_due(self, limit: int = 100) -> int:
+        """Fire every due step (up to ``limit``); returns how many were handled (run or skipped)."""
+        handled = 0
+        while handled < limit and await self._run_one():
+            handled += 1
+        return handled
+
+    async def _run_one(self) -> bool:
+        now = self.clock.now()
+        async with self.database.transaction() as session:
+            query = (
+                select(CampaignStep)
+                .where(
+                    CampaignStep.status == StepStatus.PENDING,
+                    CampaignStep.enabled.is_(True),
+                    CampaignStep.due_at <= now,
+                )
+                .order_by(CampaignStep.due_at, CampaignStep.id)
+                .limit(1)
+            )
+            if not self.database.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            step = await session.scalar(query)
+            if step is None:
+                return False
+            event = await session.get(Event, step.event_id)
+            assert event is not None
+            useful_until = event.starts_at if step.kind in PRE_EVENT else step.due_at + LATE_GRACE
+            if now >= useful_until:
+                step.status, step.note = StepStatus.SKIPPED, "missed while the bot was down; no longer useful"
+            else:
+                step.note = (await HANDLERS[step.kind](StepRun(session, event, step, now, self.policy)))[:200]
+                step.status = StepStatus.DONE
+            step.finished_at = now
+            log.info(
+                "campaign step",
+                extra={"event_id": event.id, "step": step.key, "status": step.status, "note": step.note},
+            )
+            return True

@@ -1,0 +1,123 @@
+"""Organisers see and shape the campaign: list it, turn steps off or on, move them, move the event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot import parsing
+from bot.campaign.plan import (
+    TITLES,
+    add_community_round,
+    next_occurrence,
+    reschedule,
+    steps_of,
+)
+from bot.campaign.timing import step_due
+from bot.context import Context
+from bot.errors import UserError
+from bot.messages import MessageBuilder, bold, italic, text
+from bot.views import local_start
+from storage.models import StepStatus
+
+USAGE = (
+    "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
+    "or /schedule move KEY DAYS HH:MM (e.g. /schedule move reminder -2 18:00)."
+)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+async def schedule(ctx: Context, args: str) -> None:
+    event = await ctx.organised_event()
+    words = args.split()
+    steps = {step.key: step for step in await steps_of(ctx.session, event.id)}
+    if words:
+        action = words[0].lower()
+        step = steps.get(words[1]) if len(words) > 1 else None
+        if action not in ("on", "off", "move") or step is None:
+            raise UserError(
+                USAGE if step is not None or len(words) < 2 else f"No step called “{words[1][:30]}”. {USAGE}"
+            )
+        if step.status != StepStatus.PENDING:
+            raise UserError(f"The {step.key} step has already {step.status}: only pending steps can change.")
+        if action in ("on", "off"):
+            step.enabled = action == "on"
+        else:
+            if len(words) != 4 or not words[2].lstrip("-+").isdigit() or step.day_offset is None:
+                raise UserError(USAGE)
+            offset = int(words[2])
+            at = parsing.event_time(words[3].zfill(5)).strftime("%H:%M")
+            due = step_due(event.starts_at, event.time_zone, offset, at, None)
+            if due <= ctx.clock.now():
+                raise UserError("That time has already passed.")
+            step.day_offset, step.local_time, step.due_at = offset, at, due
+    builder = MessageBuilder().line(bold(f"Campaign of {event.name}"), f" — the event: {local_start(event)}")
+    zone = ZoneInfo(event.time_zone)
+    for step in sorted(steps.values(), key=lambda s: s.due_at):
+        state = step.status if step.enabled else "off"
+        when = step.due_at.astimezone(zone)
+        builder.line(f"{when:%a %d %b %H:%M}  ", bold(step.key), f"  {TITLES.get(step.kind, step.kind)}  [{state}]")
+    builder.line(italic("Change with /schedule off KEY, /schedule on KEY, /schedule move KEY DAYS HH:MM."))
+    ctx.reply(builder.build())
+
+
+async def move_event(ctx: Context, args: str) -> None:
+    event = await ctx.organised_event()
+    parts = args.split()
+    if len(parts) != 2:
+        raise UserError("Use /move YYYY-MM-DD HH:MM (the new start, in the event's time zone).")
+    zone = ZoneInfo(event.time_zone)
+    event.starts_at = parsing.event_start(
+        parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now()
+    )
+    moved, past = await reschedule(ctx.session, event, ctx.clock.now())
+    builder = MessageBuilder().line(bold(event.name), f" now starts {local_start(event)}.")
+    builder.line(
+        f"{moved} pending steps moved with it" + (f"; {past} of them are now in the past and skipped." if past else ".")
+    )
+    ctx.reply(builder.build())
+
+
+async def newcommunity(ctx: Context, args: str) -> None:
+    """A community without a date: recurring rounds on a weekday and hour in its time zone."""
+    from bot.commands.organising import new_event_row
+
+    parts = parsing.split_args(args)
+    if (
+        len(parts) != 5
+        or parts[1].lower() not in ("weekly", "fortnightly", "monthly")
+        or parts[2].lower()[:3] not in WEEKDAYS
+    ):
+        raise UserError(
+            'Use /newcommunity "Name" weekly|fortnightly|monthly DAY HH:MM ZONE, '
+            'e.g. /newcommunity "Python London" weekly tue 10:00 Europe/London'
+        )
+    name, every, day, at, zone_name = parts
+    zone = parsing.time_zone(zone_name)
+    weekday = WEEKDAYS.index(day.lower()[:3])
+    clock_time = parsing.event_time(at.zfill(5)).strftime("%H:%M")
+    recurrence: dict[str, object] = {"every": every.lower(), "weekday": weekday, "time": clock_time}
+    now = ctx.clock.now()
+    first = next_occurrence(recurrence, zone.key, now + timedelta(days=1))
+    event = await new_event_row(ctx, parsing.event_name(name), first, zone.key)
+    event.recurrence = recurrence
+    add_community_round(ctx.session, event, first, now)
+    builder = MessageBuilder().line("🎉 Created the community ", bold(event.name), ".")
+    builder.line(
+        f"Rounds: {every.lower()} on {WEEKDAYS[weekday].title()} at {clock_time} "
+        f"({zone.key}); the first is {first.astimezone(zone):%a %d %b}."
+    )
+    builder.line("Join code: ", event.join_code)
+    ctx.reply(builder.build())
+
+
+async def rsvp(ctx: Context, value: str) -> None:
+    from storage import events as event_queries
+
+    event_id, _, answer = value.partition(".")
+    member = ctx.require_member()
+    participant = await event_queries.participant(ctx.session, int(event_id), member.id) if event_id.isdigit() else None
+    if participant is None or answer not in ("yes", "no"):
+        raise UserError("That question is no longer open.")
+    participant.rsvp = answer
+    ctx.reply(text("Great, see you there! 🎉" if answer == "yes" else "Thanks for letting me know. Maybe next time!"))

@@ -1,0 +1,3 @@
+from tests.core.conftest import talk
+
+__all__ = ["talk"]
