@@ -27,6 +27,7 @@ lint: $(STAMP)  ## ruff, mypy strict on the core and storage, and the platform-n
 	$(BIN)/ruff format --check bot storage
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 bench: $(STAMP)  ## the benchmarks, full size (prints figures)
 	$(BIN)/python -m benchmarks.matching

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.console import ConsolePlatform, Shell
+from adapters.logs import configure_logging, secrets_from
 from bot.clock import SystemClock
 from bot.context import Policy
 from bot.core import Core
@@ -45,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command in ("run", "db"):
+        configure_logging(settings.log_level, secrets=secrets_from(settings))
+    else:  # the shell and the demo talk to a person: keep their terminal for the conversation
+        logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if args.command == "db":

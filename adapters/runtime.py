@@ -1,4 +1,4 @@
-"""``icebreaker run``: every configured adapter, the delivery loop and the HTTP server in one asyncio process."""
+"""``icebreaker run``: every configured adapter, the campaign, delivery and the HTTP server in one process."""
 
 from __future__ import annotations
 
@@ -6,18 +6,25 @@ import asyncio
 import contextlib
 import logging
 import signal
+from dataclasses import dataclass
 from typing import Protocol
 
 from adapters.http import HttpServer
+from adapters.metrics import Metrics, install
+from bot.campaign.runner import CampaignRunner
 from bot.clock import SystemClock
 from bot.context import Policy
 from bot.core import Core
 from bot.delivery import Delivery
 from bot.port import Platform
+from bot.ratelimit import SLACK_LIMITS, TELEGRAM_LIMITS
+from bot.scheduler import Ticker
 from bot.settings import Settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
+
+LIMITS = {"telegram": TELEGRAM_LIMITS, "slack": SLACK_LIMITS}
 
 
 class Adapter(Platform, Protocol):
@@ -51,40 +58,77 @@ def configured_adapters(settings: Settings, core: Core, http: HttpServer) -> lis
     return adapters
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+@dataclass
+class Running:
+    """What ``serve`` built, for tests that drive a running process."""
+
+    core: Core
+    http: HttpServer
+    adapters: list[Adapter]
+    delivery: Delivery
+
+
+async def serve(
+    settings: Settings, *, stop: asyncio.Event | None = None, started: asyncio.Queue[Running] | None = None
+) -> None:
     """Run until ``stop`` is set (or SIGINT/SIGTERM)."""
     database = Database(settings.database_url)
     await database.check_schema()
     clock = SystemClock()
     wakeup = Wakeup()
-    core = Core(database, clock, Policy(settings.organisers), on_queued=wakeup)
+    platforms_with_group_dm = frozenset({"slack"}) if settings.slack_bot_token is not None else frozenset()
+    policy = Policy(settings.organisers, platforms_with_group_dm)
+    core = Core(database, clock, policy, on_queued=wakeup)
+    metrics = Metrics()
+    core.handle = metrics.counting(core.handle)  # type: ignore[method-assign]  # count every inbound event
     http = HttpServer(settings.http_host, settings.http_port)
     adapters = configured_adapters(settings, core, http)
-    delivery = Delivery(database, {adapter.name: adapter for adapter in adapters}, clock)
+    install(http, metrics, database)
+    http.add_health_check("database", lambda: _database_ok(database))
+    delivery = Delivery(database, {a.name: a for a in adapters}, clock, limits=LIMITS)
     uncertain = await delivery.recover()
     if uncertain:
         log.warning("outbox rows left mid-send by a previous process marked uncertain", extra={"count": uncertain})
+    campaign = CampaignRunner(database, clock, policy)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    http.add_health_check("database", lambda: _database_ok(database))
     await http.start()
     for adapter in adapters:
         await adapter.start()
+        healthy = getattr(adapter, "healthy", None)
+        if healthy is not None:
+            metrics.watch_connected(adapter.name, healthy)
+        else:
+            metrics.set_connected(adapter.name, True)
+    ticker = Ticker(seconds=settings.tick_seconds)
+    ticker.every("campaign", lambda: _campaign_then_wake(campaign, wakeup))
+    ticker.start()
     log.info("icebreaker running", extra={"adapters": [a.name for a in adapters], "port": http.port})
-    deliverer = asyncio.create_task(_deliver_forever(delivery, wakeup, stop))
+    deliverer = asyncio.create_task(_deliver_forever(delivery, wakeup, stop, settings.tick_seconds))
+    if started is not None:
+        started.put_nowait(Running(core, http, adapters, delivery))
     try:
         await stop.wait()
     finally:
+        ticker.stop()
         deliverer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await deliverer
         for adapter in reversed(adapters):
             await adapter.stop()
         await http.stop()
         await database.dispose()
 
 
-async def _deliver_forever(delivery: Delivery, wakeup: Wakeup, stop: asyncio.Event) -> None:
+async def _campaign_then_wake(campaign: CampaignRunner, wakeup: Wakeup) -> None:
+    if await campaign.run_due():
+        await wakeup()
+
+
+async def _deliver_forever(delivery: Delivery, wakeup: Wakeup, stop: asyncio.Event, idle_seconds: float) -> None:
+    """Deliver whenever the core queues something, and at least every ``idle_seconds`` (retries, other replicas)."""
     while not stop.is_set():
         wakeup.event.clear()
         try:
@@ -92,7 +136,7 @@ async def _deliver_forever(delivery: Delivery, wakeup: Wakeup, stop: asyncio.Eve
         except Exception:
             log.exception("delivery round failed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.event.wait(), timeout=1.0)
+            await asyncio.wait_for(wakeup.event.wait(), timeout=idle_seconds)
 
 
 async def _database_ok(database: Database) -> bool:

@@ -53,20 +53,20 @@ class Delivery:
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
 
     async def recover(self) -> int:
-        """Rows left 'sending' by a dead process become 'uncertain' (reported, never re-sent).
+        """Rows of a dead process: claimed ones go back to the queue; ones mid-send become 'uncertain'.
 
         SQLite serves one process, so at start-up every such row is orphaned; on PostgreSQL other replicas may
         be mid-send, so only rows whose lease has expired are taken.
         """
         async with self.database.transaction() as session:
             expired_only = not self.database.is_sqlite
-            return await outbox.mark_uncertain(session, self.clock.now(), expired_only=expired_only)
+            return await outbox.recover(session, self.clock.now(), expired_only=expired_only)
 
     async def run_once(self, batch: int = 50) -> dict[Outcome, int]:
         """Send every row that is due now; returns how many ended in each outcome."""
         totals: dict[Outcome, int] = {"sent": 0, "unreachable": 0, "failed": 0, "retrying": 0, "deferred": 0}
         async with self.database.transaction() as session:
-            await outbox.mark_uncertain(session, self.clock.now(), expired_only=True)
+            await outbox.recover(session, self.clock.now(), expired_only=True)
         while True:
             async with self.database.transaction() as session:
                 rows = await outbox.claim_due(
@@ -102,6 +102,9 @@ class Delivery:
         if overall_wait > 0:
             await self.sleep(overall_wait)
         self.limiter.record(row.platform, row.address, is_group, self.clock.now())
+        async with self.database.transaction() as session:
+            if not await outbox.start_sending(session, row.id, self.worker_id):
+                return "deferred"  # our lease ran out and the row was given to another worker
         try:
             delivered = await self.platforms[row.platform].send(
                 Address(row.platform, row.address, kind), Message.from_dict(row.payload)

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    tick_seconds: float = Field(default=5.0, gt=0, le=300, description="How often the campaign and retries are checked")
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None

@@ -216,7 +216,8 @@ class Conversation(Base):
 
 class OutboxStatus(StrEnum):
     QUEUED = "queued"
-    SENDING = "sending"
+    CLAIMED = "claimed"  # taken by a worker, not yet handed to the platform: safe to give back
+    SENDING = "sending"  # handed to the platform: if the worker dies now, the outcome is unknown
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"

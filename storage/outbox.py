@@ -96,7 +96,7 @@ async def claim_due(
         query = query.with_for_update(skip_locked=True)
     rows = (await session.scalars(query)).all()
     for row in rows:
-        row.status = OutboxStatus.SENDING
+        row.status = OutboxStatus.CLAIMED
         row.attempts += 1
         row.claimed_by = worker_id
         row.lease_until = now + lease
@@ -108,10 +108,35 @@ async def claim_due(
     ]
 
 
-async def mark_uncertain(session: AsyncSession, now: datetime, *, expired_only: bool) -> int:
-    """Rows left 'sending' by a process that died: we cannot know if they arrived, so never resend them."""
-    query = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
-    if expired_only:
-        query = query.where(OutboxMessage.lease_until < now)
-    result = await session.execute(query.values(status=OutboxStatus.UNCERTAIN).returning(OutboxMessage.id))
+async def start_sending(session: AsyncSession, row_id: int, worker_id: str) -> bool:
+    """Mark a claimed row as handed to the platform; False if the claim was lost (its lease expired)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+            OutboxMessage.claimed_by == worker_id,
+        )
+        .values(status=OutboxStatus.SENDING)
+        .returning(OutboxMessage.id)
+    )
+    return result.first() is not None
+
+
+async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -> int:
+    """Rows of a worker that died. Claimed but never sent: back to the queue. Mid-send: we cannot know whether
+    they arrived, so they become 'uncertain' and are never re-sent. Returns how many became uncertain."""
+
+    def orphaned(status: OutboxStatus) -> Any:
+        query = update(OutboxMessage).where(OutboxMessage.status == status)
+        return query.where(OutboxMessage.lease_until < now) if expired_only else query
+
+    await session.execute(
+        orphaned(OutboxStatus.CLAIMED).values(
+            status=OutboxStatus.QUEUED, claimed_by=None, attempts=OutboxMessage.attempts - 1
+        )
+    )
+    result = await session.execute(
+        orphaned(OutboxStatus.SENDING).values(status=OutboxStatus.UNCERTAIN).returning(OutboxMessage.id)
+    )
     return len(result.all())

@@ -113,6 +113,21 @@ async def test_crash_mid_send_is_uncertain_never_resent(talk: Talk, core: Core, 
     assert [row.status for row in await _rows(core)] == ["uncertain", "uncertain"]
 
 
+async def test_claimed_but_never_sent_rows_go_back_to_the_queue(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    await talk.say(ALICE, f"/join {code}")
+    await talk.say(OLIVIA, "/broadcast hi")
+    async with core.database.transaction() as session:  # a worker died after claiming, before sending
+        await session.execute(update(OutboxMessage).values(status="claimed", attempts=1, lease_until=clock.now()))
+    clock.advance(timedelta(seconds=1))
+    platform = RecordingPlatform()
+    delivery = Delivery(core.database, {"console": platform}, clock)
+    assert await delivery.recover() == 0
+    assert (await delivery.run_once())["sent"] == 2
+    assert {row.attempts for row in await _rows(core)} == {1}
+
+
 async def test_moved_chat_is_followed(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
     await talk.say(ALICE, f"/join {code}")
     group = Chat("-100", "group", "HR people")
