@@ -53,7 +53,9 @@ async def update_progress(database: Database, platforms: Mapping[str, Platform],
             broadcast.report_sent = True
         else:
             message = progress_message(event, counts.get(OutboxStatus.SENT, 0), broadcast.total)
-        target = Delivered(progress.platform, progress.address, progress.platform_message_id)
+        target = Delivered(
+            progress.platform, progress.platform_chat_id or progress.address, progress.platform_message_id
+        )
     try:
         await port.edit(target, message)
     except DeliveryError as error:

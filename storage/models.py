@@ -247,6 +247,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
+    platform_chat_id: Mapped[str | None] = mapped_column(String(64))  # where it landed (a Slack DM channel)
     error: Mapped[str | None] = mapped_column(String(300))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]

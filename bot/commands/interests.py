@@ -6,15 +6,18 @@ twice (a double tap, a stale message, a retried delivery) leaves the same answer
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import Button, Message, MessageBuilder, bold, italic
 from storage import events as event_queries
-from storage.models import Event, InterestOption, MemberInterest
+from storage.models import Event, InterestOption, MemberInterest, Participant
 
 SELECT, CLEAR = "1", "0"
+NO_OPTION = "That option is no longer in the poll. Send /interests for the current one."
 
 
 async def interests(ctx: Context, args: str) -> None:
@@ -29,18 +32,31 @@ async def open_poll(ctx: Context, value: str) -> None:
 
 
 async def choose(ctx: Context, value: str) -> None:
+    """The hottest inbound path (a burst of answers after each welcome): three statements, no ORM loads."""
     option_id_text, _, state = value.partition(".")
     member = ctx.require_member()
-    option = await ctx.session.get(InterestOption, int(option_id_text)) if option_id_text.isdigit() else None
-    if option is None or state not in (SELECT, CLEAR):
-        raise UserError("That option is no longer in the poll. Send /interests for the current one.")
-    event = await _event_of(ctx, str(option.event_id))
-    existing = await ctx.session.get(MemberInterest, (member.id, option.id))
-    if state == SELECT and existing is None:
-        ctx.session.add(MemberInterest(member_id=member.id, option_id=option.id))
-    elif state == CLEAR and existing is not None:
-        await ctx.session.delete(existing)
-    await ctx.session.flush()
+    if not option_id_text.isdigit() or state not in (SELECT, CLEAR):
+        raise UserError(NO_OPTION)
+    found = (
+        await ctx.session.execute(
+            select(Event, Participant.member_id, Participant.left_at)
+            .join(InterestOption, InterestOption.event_id == Event.id)
+            .outerjoin(Participant, (Participant.event_id == Event.id) & (Participant.member_id == member.id))
+            .where(InterestOption.id == int(option_id_text))
+        )
+    ).first()
+    if found is None:
+        raise UserError(NO_OPTION)
+    event, participant_id, left_at = found
+    if participant_id is None or left_at is not None:
+        raise UserError(f"You're not in {event.name} any more. Join it again with /join {event.join_code}.")
+    option_id = int(option_id_text)
+    if state == SELECT:
+        await set_choice(ctx.session, member.id, option_id)
+    else:
+        await ctx.session.execute(
+            delete(MemberInterest).where(MemberInterest.member_id == member.id, MemberInterest.option_id == option_id)
+        )
     ctx.edit(await _keyboard(ctx, event))
 
 
@@ -70,12 +86,31 @@ async def _event_of(ctx: Context, value: str) -> Event:
     return event
 
 
+async def set_choice(session: AsyncSession, member_id: int, option_id: int) -> None:
+    """Record a choice; choosing twice is one row (the primary key), not an error."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(MemberInterest).values(member_id=member_id, option_id=option_id).on_conflict_do_nothing()
+    )
+
+
 async def _keyboard(ctx: Context, event: Event) -> Message:
     assert ctx.member is not None
-    options = await event_queries.options(ctx.session, event.id)
+    rows = (
+        await ctx.session.execute(
+            select(InterestOption, MemberInterest.member_id)
+            .outerjoin(
+                MemberInterest,
+                (MemberInterest.option_id == InterestOption.id) & (MemberInterest.member_id == ctx.member.id),
+            )
+            .where(InterestOption.event_id == event.id)
+            .order_by(InterestOption.position)
+        )
+    ).all()
+    options = [option for option, _ in rows]
     if not options:
         raise UserError(f"The organisers of {event.name} haven't set up the interest poll yet.")
-    chosen = await event_queries.chosen_option_ids(ctx.session, event.id, ctx.member.id)
+    chosen = {option.id for option, member_id in rows if member_id is not None}
     builder = MessageBuilder().line("What are you into? Pick as many as you like for ", bold(event.name), ".")
     builder.line(italic(f"{len(chosen)} selected. Press Done when you're finished."))
     row: list[Button] = []

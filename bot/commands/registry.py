@@ -129,7 +129,10 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
     ctx.reply(text("Nothing to cancel." if not await forms.cancel(ctx) else "Cancelled."))
 
 
+READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite"})
+
+
 async def _drop_form(forms: Forms, ctx: Context, name: str) -> None:
-    """A new command abandons a form in progress (except /cancel, which says so itself)."""
-    if name != "cancel" and await forms.cancel(ctx):
+    """A new command abandons a form in progress; looking something up (or /cancel, which says so) does not."""
+    if name not in READ_ONLY and await forms.cancel(ctx):
         ctx.reply(text("(I've dropped the form you had started.)"))

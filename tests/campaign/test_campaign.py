@@ -180,5 +180,9 @@ async def test_broadcast_audience_filters(talk: Talk, core: Core, clock: ManualC
         await talk.say(OLIVIA, f"/broadcast to {audience} Hello {audience}")
         await delivery.run_once()
         assert sorted(a.user_id for a, m in platform.sent if "Hello" in m.plain_text()) == expected
-    assert "not an audience I know" in await talk.say(OLIVIA, "/broadcast to vips Hello")
+    assert "not an audience I know" in await talk.say(OLIVIA, "/broadcast to rsvp-maybe Hello")
+    platform.sent.clear()
+    await talk.say(OLIVIA, "/broadcast To everyone: the doors open at 18:00")  # "To" here is just text
+    await delivery.run_once()
+    assert any("To everyone: the doors open" in m.plain_text() for a, m in platform.sent if a.user_id == "carol")
     assert "has no interest called" in await talk.say(OLIVIA, "/broadcast to interest:chess Hello")

@@ -142,8 +142,11 @@ async def test_help_lists_the_vocabulary(talk: Talk) -> None:
         "events",
         "invite",
         "poll",
-        "broadcast TEXT",
+        "broadcast",
         "stats",
+        "match",
+        "schedule",
+        "move",
     ):
         assert f"/{name}" in reply
     assert "Hi! I'm Icebreaker" in await talk.say(ALICE, "/start")

@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("recurrence", sa.JSON(), nullable=True))
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("platform_chat_id", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("broadcast_id", sa.Integer(), nullable=True))
@@ -88,6 +89,7 @@ def downgrade() -> None:
         batch_op.drop_column("broadcast_id")
         batch_op.drop_column("lease_until")
         batch_op.drop_column("claimed_by")
+        batch_op.drop_column("platform_chat_id")
 
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_column("recurrence")

@@ -1,0 +1,74 @@
+"""Inbound handling: a burst of 10,000 poll answers through the core on SQLite. Prints throughput and latency.
+
+    python -m benchmarks.inbound [--answers N] [--members N] [--database-url URL]
+
+Each answer is a real ButtonPress through Core.handle: one transaction that checks the member and the event,
+stores the choice and re-renders the keyboard, exactly as an adapter would call it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.clock import ManualClock
+from bot.context import Policy
+from bot.core import Core
+from bot.messages import Button, ButtonPress, Command, Sender
+from storage.database import Database
+
+OPTIONS = ["Python", "Recruiting", "Hiking", "Design", "Startups", "Data", "Coffee", "Music"]
+
+
+async def run(answers: int, members: int, url: str | None) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        database = Database(url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
+        await database.upgrade()
+        core = Core(database, ManualClock(datetime(2026, 11, 23, tzinfo=UTC)), Policy(), rng=random.Random(1))
+        organiser = Sender("console", "olivia", "Olivia")
+        reply = await core.handle(Command(organiser, "newevent", '"Bench" 2026-12-10 18:30 Europe/London'))
+        code = reply[0].message.plain_text().split("Join code: ")[1].split()[0]
+        await core.handle(Command(organiser, "poll", ", ".join(OPTIONS)))
+        keyboards: dict[str, list[Button]] = {}
+        people = [Sender("console", f"m{n}", f"Member {n}") for n in range(members)]
+        for person in people:
+            await core.handle(Command(person, "join", code))
+            shown = await core.handle(Command(person, "interests"))
+            keyboards[person.user_id] = [b for row in shown[0].message.buttons for b in row if b.action == "pick"]
+        rng = random.Random(7)
+        latencies = []
+        started = time.perf_counter()
+        for _ in range(answers):
+            person = rng.choice(people)
+            button = rng.choice(keyboards[person.user_id])
+            t0 = time.perf_counter()
+            actions = await core.handle(ButtonPress(person, button.action, button.value))
+            latencies.append(time.perf_counter() - t0)
+            keyboards[person.user_id] = [b for row in actions[0].message.buttons for b in row if b.action == "pick"]
+        elapsed = time.perf_counter() - started
+        await database.dispose()
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(f"inbound poll answers: {answers} from {members} members on {database.engine.dialect.name}")
+    print(f"  throughput: {answers / elapsed:,.0f} answers/s (goal ≥1,000/s)")
+    print(f"  latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal p99 ≤50 ms), max {latencies[-1] * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--answers", type=int, default=10_000)
+    parser.add_argument("--members", type=int, default=1_000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    asyncio.run(run(args.answers, args.members, args.database_url))
+
+
+if __name__ == "__main__":
+    main()
