@@ -1,0 +1,38 @@
+"""Slack: Bolt (async) for what comes in, the Web API for what goes out. See SETUP.md to create the app."""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.http import HttpServer
+from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
+from adapters.slack.listeners import Core
+from bot.settings import Settings, SettingsError
+
+API_TIMEOUT = 10  # seconds for one Web API call; a timeout is a transient delivery error
+
+__all__ = ["EVENTS_PATH", "SlackAdapter", "build"]
+
+
+def build(settings: Settings, core: Core, http: HttpServer) -> SlackAdapter:
+    """The adapter for these settings; in HTTP mode its endpoint is added to ``http`` (before it starts)."""
+    if settings.slack_bot_token is None:
+        raise SettingsError("ICEBREAKER_SLACK_BOT_TOKEN is not set")
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    if app_token is None and not secret:
+        raise SettingsError(
+            "ICEBREAKER_SLACK_SIGNING_SECRET is required in HTTP mode "
+            "(or set ICEBREAKER_SLACK_APP_TOKEN to use Socket Mode)"
+        )
+    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=base_url,
+        timeout=API_TIMEOUT,
+        retry_handlers=[],  # no silent retries: 429s, timeouts and 5xx go back to the outbox as outcomes
+    )
+    adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token)
+    if adapter.mode == "http":
+        adapter.mount(http)
+    return adapter

@@ -1,0 +1,100 @@
+"""The Slack adapter: the platform port for the outbox, and the Bolt app that feeds the core.
+
+Two ways to hear from Slack: Socket Mode when an app-level token is configured (no public URL needed), or
+HTTP mode, where ``POST /slack/events`` on the shared :class:`adapters.http.HttpServer` hands each request
+to Bolt, whose request verification rejects bad signatures, tampered bodies and stale timestamps (401).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import Response
+
+from adapters.http import HttpServer
+from adapters.slack.listeners import Core, Listeners
+from adapters.slack.outbound import PLATFORM, Outbound
+from bot.messages import Address, Message
+from bot.port import Delivered
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+STOP_GRACE = 10.0  # seconds stop() waits for listeners that are still answering
+
+
+class SlackAdapter:
+    def __init__(self, core: Core, client: AsyncWebClient, *, signing_secret: str, app_token: str | None) -> None:
+        self.client = client
+        self.outbound = Outbound(client)
+        self.app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            process_before_response=False,  # ack first; listeners go on as tasks after the response
+            request_verification_enabled=True,
+            name="icebreaker",
+        )
+        self.listeners = Listeners(core, self.outbound)
+        self.listeners.register(self.app)
+        self._http = AsyncSlackRequestHandler(self.app)
+        self._app_token = app_token
+        self._socket: AsyncSocketModeHandler | None = None
+
+    @property
+    def name(self) -> str:
+        return PLATFORM
+
+    @property
+    def supports_group_dm(self) -> bool:
+        return True
+
+    @property
+    def mode(self) -> Literal["socket", "http"]:
+        return "socket" if self._app_token else "http"
+
+    async def send(self, address: Address, message: Message) -> Delivered:
+        return await self.outbound.send(address, message)
+
+    async def edit(self, delivered: Delivered, message: Message) -> None:
+        await self.outbound.edit(delivered, message)
+
+    def mount(self, http: HttpServer) -> None:
+        """HTTP mode: Slack posts events, commands and interactions here (Request URL in the manifest)."""
+        http.add_route(EVENTS_PATH, self.endpoint, methods=["POST"])
+
+    async def endpoint(self, request: Request) -> Response:
+        return await self._http.handle(request)
+
+    def socket_handler(self) -> AsyncSocketModeHandler:
+        """Socket Mode's connection, made on first use (it opens an aiohttp session, so inside the loop)."""
+        if self._app_token is None:
+            raise RuntimeError("Socket Mode needs ICEBREAKER_SLACK_APP_TOKEN")
+        if self._socket is None:
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token, web_client=self.client)
+        return self._socket
+
+    async def start(self) -> None:
+        if self.mode == "socket":
+            await self.socket_handler().connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack adapter started", extra={"mode": self.mode})
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        try:
+            async with asyncio.timeout(STOP_GRACE):
+                await self.idle()
+        except TimeoutError:
+            log.warning("slack listeners still busy at shutdown")
+
+    async def idle(self) -> None:
+        """Wait until no listener is still working after its ack (callers bound it with asyncio.timeout)."""
+        await self.listeners.inflight.wait()

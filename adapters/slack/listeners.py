@@ -1,0 +1,199 @@
+"""Bolt listeners: ack first, then hand the event to the core and post its answers to the member's DM.
+
+With ``process_before_response=False`` (the default), Bolt's asyncio runner starts each listener as a task
+and answers Slack as soon as ``ack()`` is called, so slow work after the ack never delays the 3-second
+acknowledgement. Slack retries an event it thinks was lost (``X-Slack-Retry-Num``); the first middleware
+after signature verification drops repeats of an ``event_id`` it has seen, so a retry has no second effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
+
+from slack_bolt import BoltResponse
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from adapters.slack import render, translate, views
+from adapters.slack.importer import Importer, parse_csv
+from adapters.slack.outbound import Lru, Outbound
+from bot.errors import DeliveryError
+from bot.messages import Action, Address, Command, EditOrigin, Incoming, Sender
+
+log = logging.getLogger(__name__)
+
+SLASH = "/icebreaker"
+CORE_BUTTON = re.compile(r"^ib\.\d+\.\d+$")
+HOME_BUTTON = re.compile(r"^home\.")
+CORE_MODALS = re.compile(rf"^({views.NEWEVENT}|{views.POLL}|{views.BROADCAST})$")
+BARE_MODALS = {"newevent": views.NEWEVENT, "poll": views.POLL, "broadcast": views.BROADCAST}
+ELSEWHERE = "I've answered in our direct messages."
+SEEN_EVENTS = 10_000
+
+Body = dict[str, Any]
+
+
+class Core(Protocol):
+    async def handle(self, incoming: Incoming) -> list[Action]: ...
+
+
+class Inflight:
+    """Counts listeners still working after their ack, so shutdown and tests can wait for quiet."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        self._count += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._quiet.set()
+
+    async def wait(self) -> None:
+        await asyncio.sleep(0)  # let listeners started just now enter
+        await self._quiet.wait()
+
+
+class Listeners:
+    def __init__(self, core: Core, outbound: Outbound) -> None:
+        self.core = core
+        self.out = outbound
+        self.importer = Importer(core, outbound)
+        self.inflight = Inflight()
+        self._seen: Lru[str, bool] = Lru(SEEN_EVENTS)
+
+    def register(self, app: AsyncApp) -> None:
+        app.middleware(self.dedupe)
+        app.command(SLASH)(self.on_command)
+        app.action(CORE_BUTTON)(self.on_button)
+        app.action(HOME_BUTTON)(self.on_home_button)
+        app.view(CORE_MODALS)(self.on_modal)
+        app.view(views.IMPORT)(self.on_import)
+        app.event("app_home_opened")(self.on_home_opened)
+        app.event("message")(self.on_message)
+        app.event("app_mention")(self.on_message)
+
+    async def dedupe(self, body: Body, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self._seen.add(str(event_id), True):
+            log.info("slack event retry ignored", extra={"event_id": event_id})
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    async def on_command(self, ack: AsyncAck, command: Body) -> None:
+        async with self.inflight():
+            words = str(command.get("text") or "").split()
+            name = words[0].lower().lstrip("/") if words else ""
+            modal = views.IMPORT if name == "import" else BARE_MODALS.get(name) if len(words) == 1 else None
+            if modal is not None:
+                await ack()
+                await self._open_modal(str(command["trigger_id"]), modal, str(command["user_id"]))
+                return
+            await (ack() if command.get("channel_name") == "directmessage" else ack(text=ELSEWHERE))
+            who = await self._sender(str(command["user_id"]), command.get("user_name"))
+            await self._run(translate.command(command, who))
+
+    async def on_button(self, ack: AsyncAck, body: Body) -> None:
+        async with self.inflight():
+            await ack()
+            who = await self._sender(body["user"]["id"], body["user"].get("username"))
+            channel, ts = translate.origin(body)
+            self.out.remember_dm(who.user_id, channel)
+            await self._run(translate.button_press(body, who), channel, ts)
+
+    async def on_home_button(self, ack: AsyncAck, body: Body, action: Body) -> None:
+        async with self.inflight():
+            await ack()
+            user_id, action_id = str(body["user"]["id"]), str(action.get("action_id"))
+            if action_id in views.HOME_MODALS:
+                await self._open_modal(str(body["trigger_id"]), views.HOME_MODALS[action_id], user_id)
+                return
+            if action_id in views.HOME_COMMANDS:
+                who = await self._sender(user_id, body["user"].get("username"))
+                await self._run(Command(who, views.HOME_COMMANDS[action_id]))
+                await self.publish_home(who)
+
+    async def on_modal(self, ack: AsyncAck, body: Body, view: Body) -> None:
+        async with self.inflight():
+            await ack()
+            who = await self._sender(body["user"]["id"], body["user"].get("username"))
+            command = translate.modal_command(view, who)
+            if command is not None:
+                await self._run(command)
+
+    async def on_import(self, ack: AsyncAck, body: Body, view: Body) -> None:
+        async with self.inflight():
+            rows = parse_csv(translate.field(view, views.CSV))
+            if not rows:
+                await ack(response_action="errors", errors={views.CSV: "Paste at least one row: name,email"})
+                return
+            await ack()
+            who = await self._sender(body["user"]["id"], body["user"].get("username"))
+            await self.importer.run(who, rows)
+
+    async def on_home_opened(self, event: Body) -> None:
+        async with self.inflight():
+            if event.get("tab") != "home" or not event.get("user"):
+                return
+            self.out.remember_dm(event["user"], event.get("channel"))
+            await self.publish_home(await self._sender(event["user"]))
+
+    async def on_message(self, event: Body, context: AsyncBoltContext) -> None:
+        async with self.inflight():
+            author = translate.message_author(event, context.bot_user_id)
+            if author is None:
+                return
+            if event.get("channel_type") == "im":
+                self.out.remember_dm(author, event.get("channel"))
+            who = await self._sender(author)
+            await self._run(translate.free_text(event, who, context.bot_user_id))
+
+    async def publish_home(self, who: Sender) -> None:
+        """The member's profile as the core tells it, in the App Home, with the buttons."""
+        actions = await self.core.handle(Command(who, "profile"))
+        blocks = [block for action in actions for block in render.text_blocks(action.message)]
+        try:
+            await self.out.publish_home(who.user_id, views.home(blocks))
+        except DeliveryError as error:
+            log.warning("could not publish the app home", extra={"error": str(error)})
+
+    async def _open_modal(self, trigger_id: str, callback_id: str, user_id: str) -> None:
+        zone = None
+        if callback_id == views.NEWEVENT:
+            zone = (await self.out.user(user_id) or {}).get("tz")
+        try:
+            await self.out.open_view(trigger_id, views.modal(callback_id, zone=zone))
+        except DeliveryError as error:
+            log.warning("could not open a modal", extra={"error": str(error), "modal": callback_id})
+
+    async def _sender(self, user_id: str, fallback: str | None = None) -> Sender:
+        return translate.sender(user_id, await self.out.user(user_id), fallback)
+
+    async def _run(self, incoming: Incoming, channel: str | None = None, ts: str | None = None) -> None:
+        actions = await self.core.handle(incoming)
+        await answer(self.out, incoming.sender.user_id, actions, channel, ts)
+
+
+async def answer(out: Outbound, user_id: str, actions: list[Action], channel: str | None, ts: str | None) -> None:
+    """Replies go to the member's DM; an edit replaces the message whose button was pressed, if that was in
+    their DM (in a group DM the message is everyone's, so the presser gets the new version privately)."""
+    for action in actions:
+        try:
+            if isinstance(action, EditOrigin) and channel and ts and channel.startswith("D"):
+                await out.update(channel, ts, action.message)
+            else:
+                await out.send(Address(translate.PLATFORM, user_id), action.message)
+        except DeliveryError as error:
+            log.warning("could not answer on slack", extra={"user": user_id, "error": str(error)})

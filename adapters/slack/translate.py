@@ -1,0 +1,131 @@
+"""Slack payloads as the core's neutral events. Pure functions: no I/O, no Slack client.
+
+* ``/icebreaker <command> <args>`` is a :class:`Command`; a bare ``/icebreaker`` is ``help``.
+* A press on a rendered core button is a :class:`ButtonPress` (its value is ``Button.data``).
+* A direct message, or a channel message that mentions the bot, is :class:`FreeText`; bot messages, edits,
+  deletions and other subtypes are ignored.
+* The organiser modals become the commands their one-line forms would be.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.slack import views
+from bot.messages import Button, ButtonPress, Chat, Command, FreeText, Sender
+
+PLATFORM = "slack"
+_WORDS = re.compile(r"\s+")
+_OPTION_WORD = re.compile(r"^(to|at)\s", re.IGNORECASE)
+
+Payload = Mapping[str, Any]
+
+
+def sender(user_id: str, user: Payload | None = None, fallback_name: str | None = None) -> Sender:
+    """A Slack user as the core sees them; ``user`` is users.info's ``user`` object when we have it."""
+    user = user or {}
+    profile = user.get("profile") or {}
+    candidates = (
+        profile.get("display_name"),
+        profile.get("real_name"),
+        user.get("real_name"),
+        user.get("name"),
+        fallback_name,
+    )
+    name = next((str(c).strip() for c in candidates if c and str(c).strip()), user_id)
+    handle = user.get("name") or fallback_name or None
+    locale = user.get("locale") or None
+    return Sender(PLATFORM, user_id, name, handle, locale)
+
+
+def chat(channel_id: str | None, *, direct: bool | None = None) -> Chat | None:
+    """Slack's DM channel ids start with D; anything else (channel, private channel, group DM) is a group."""
+    if not channel_id:
+        return None
+    private = channel_id.startswith("D") if direct is None else direct
+    return Chat(channel_id, "private" if private else "group")
+
+
+def command(payload: Payload, who: Sender) -> Command:
+    """A slash command payload (``command``, ``text``, ``channel_id``) as a core command."""
+    text = str(payload.get("text") or "").strip()
+    name, _, args = _WORDS.sub(" ", text, count=1).partition(" ") if text else ("help", "", "")
+    direct = payload.get("channel_name") == "directmessage" or None
+    where = chat(payload.get("channel_id"), direct=direct)
+    return Command(who, name.lstrip("/").lower() or "help", args.strip(), where)
+
+
+def button_press(body: Payload, who: Sender) -> ButtonPress:
+    """A block_actions payload for a rendered core button (action_id ``ib.<row>.<col>``)."""
+    action = body["actions"][0]
+    name, value = Button.parse(str(action.get("value") or ""))
+    return ButtonPress(who, name, value, chat(origin(body)[0]))
+
+
+def origin(body: Payload) -> tuple[str | None, str | None]:
+    """The (channel, ts) of the message whose button was pressed; (None, None) for a view's button."""
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return None, None
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return channel, ts
+
+
+def message_author(event: Payload, bot_user_id: str | None) -> str | None:
+    """The user whose message the bot should read, or None: DMs, and channel messages that mention the bot."""
+    if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        return None
+    if bot_user_id and event["user"] == bot_user_id:
+        return None
+    in_channel = event.get("type") == "app_mention" or event.get("channel_type") != "im"
+    if in_channel and (not bot_user_id or f"<@{bot_user_id}>" not in str(event.get("text") or "")):
+        return None
+    return str(event["user"])
+
+
+def free_text(event: Payload, who: Sender, bot_user_id: str | None) -> FreeText:
+    text = str(event.get("text") or "")
+    if bot_user_id:
+        text = text.replace(f"<@{bot_user_id}>", " ")
+    direct = event.get("channel_type") == "im" and event.get("type") == "message"
+    return FreeText(who, text.strip(), chat(event.get("channel"), direct=direct))
+
+
+def quote(value: str) -> str:
+    """``value`` as one shlex word in double quotes: only ``\\`` and ``"`` need escaping there."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def modal_command(view: Payload, who: Sender) -> Command | None:
+    """A submitted organiser modal as the command its one-line form would be (None for the CSV import)."""
+    callback = view.get("callback_id")
+    if callback == views.NEWEVENT:
+        name = " ".join(field(view, views.NAME).split())
+        day, at = field(view, views.DATE), field(view, views.TIME)
+        zone = field(view, views.ZONE).strip()
+        zone = zone if zone and not any(c.isspace() or c in "\"'\\" for c in zone) else quote(zone)
+        return Command(who, "newevent", f"{quote(name)} {day or '-'} {at or '-'} {zone}")
+    if callback == views.POLL:
+        raw = field(view, views.OPTIONS)
+        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        return Command(who, "poll", ", ".join(lines) if len(lines) > 1 else raw.strip())
+    if callback == views.BROADCAST:
+        body = field(view, views.TEXT).strip()
+        if _OPTION_WORD.match(body):  # "To everyone…" would read as the one-line form's "to AUDIENCE"
+            body = f"to {field(view, views.AUDIENCE) or views.EVERYONE} {body}"
+        return Command(who, "broadcast", body)
+    return None
+
+
+def field(view: Payload, block_id: str) -> str:
+    """The submitted value of an input block whose action_id equals its block_id; "" when empty."""
+    state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
+    element = state.get(block_id) or {}
+    for key in ("value", "selected_date", "selected_time"):
+        if element.get(key):
+            return str(element[key])
+    option = element.get("selected_option") or {}
+    return str(option.get("value") or "")

@@ -1,0 +1,153 @@
+"""Block Kit surfaces the adapter owns: the App Home and the organiser modals. Pure data, no I/O.
+
+The ids here are shared with :mod:`adapters.slack.translate`, which reads the submitted values back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.slack.render import Block
+
+# callback_id of each modal
+NEWEVENT, POLL, BROADCAST, IMPORT = "newevent", "poll", "broadcast", "import"
+MODALS = (NEWEVENT, POLL, BROADCAST, IMPORT)
+
+# action_id of each App Home button
+HOME_PAUSE, HOME_RESUME = "home.pause", "home.resume"
+HOME_NEWEVENT, HOME_POLL, HOME_BROADCAST = "home.newevent", "home.poll", "home.broadcast"
+HOME_COMMANDS = {HOME_PAUSE: "pause", HOME_RESUME: "resume"}
+HOME_MODALS = {HOME_NEWEVENT: NEWEVENT, HOME_POLL: POLL, HOME_BROADCAST: BROADCAST}
+
+# block_id (= action_id) of each input
+NAME, DATE, TIME, ZONE = "name", "date", "time", "zone"
+OPTIONS, TEXT, AUDIENCE, WHEN, CSV = "options", "text", "audience", "when", "csv"
+
+DEFAULT_ZONE = "Europe/London"
+EVERYONE = "all"  # the broadcast audience the modal offers (the core's name for everyone)
+CSV_LIMIT = 3000  # Slack's limit for a plain_text_input
+
+
+def home(content: list[Block]) -> dict[str, Any]:
+    """The App Home: what the core says about the member, then the buttons."""
+    buttons = [
+        _button("Pause introductions", HOME_PAUSE),
+        _button("Resume introductions", HOME_RESUME),
+    ]
+    organiser = [
+        _button("Create event", HOME_NEWEVENT, primary=True),
+        _button("Set poll", HOME_POLL),
+        _button("Broadcast", HOME_BROADCAST),
+    ]
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Icebreaker"}},
+        *content[:90],
+        {"type": "actions", "block_id": "member", "elements": buttons},
+        {"type": "divider"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "For organisers"}]},
+        {"type": "actions", "block_id": "organiser", "elements": organiser},
+    ]
+    return {"type": "home", "blocks": blocks}
+
+
+def modal(callback_id: str, *, zone: str | None = None) -> dict[str, Any]:
+    builders = {
+        NEWEVENT: lambda: _newevent(zone or DEFAULT_ZONE),
+        POLL: _poll,
+        BROADCAST: _broadcast,
+        IMPORT: _import,
+    }
+    return builders[callback_id]()
+
+
+def _newevent(zone: str) -> dict[str, Any]:
+    return _modal(
+        NEWEVENT,
+        "Create event",
+        "Create",
+        [
+            _input(NAME, "Event name", _text_input(NAME, max_length=100, placeholder="HR Tweetup London")),
+            _input(DATE, "Date", {"type": "datepicker", "action_id": DATE}),
+            _input(TIME, "Start time (local)", {"type": "timepicker", "action_id": TIME}),
+            _input(ZONE, "Time zone", _text_input(ZONE, initial=zone, max_length=64, placeholder="Europe/London")),
+        ],
+    )
+
+
+def _poll() -> dict[str, Any]:
+    hint = "Python, Recruiting, Hiking  (commas, or one per line)"
+    return _modal(POLL, "Set interest poll", "Save", [_input(OPTIONS, "Options", _text_input(OPTIONS, True, hint))])
+
+
+def _broadcast() -> dict[str, Any]:
+    return _modal(
+        BROADCAST,
+        "Broadcast",
+        "Send",
+        [
+            _input(TEXT, "Message", _text_input(TEXT, True, "Doors open at 18:00, see you there!", max_length=3000)),
+            _input(AUDIENCE, "To", _select(AUDIENCE, [(EVERYONE, "Everyone in my current event")])),
+            _input(WHEN, "When", _select(WHEN, [("now", "Now")])),
+        ],
+    )
+
+
+def _import() -> dict[str, Any]:
+    hint = "name,email\nAda Lovelace,ada@example.com"
+    element = _text_input(CSV, True, hint, max_length=CSV_LIMIT)
+    note = {
+        "type": "context",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": "Paste CSV rows of name,email. I look each person up by email "
+                "and send them the invitation to your current event.",
+            }
+        ],
+    }
+    return _modal(IMPORT, "Import invitees", "Import", [note, _input(CSV, "CSV", element)])
+
+
+def _modal(callback_id: str, title: str, submit: str, blocks: list[Block]) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def _input(block_id: str, label: str, element: Block) -> Block:
+    return {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label}, "element": element}
+
+
+def _text_input(
+    action_id: str,
+    multiline: bool = False,
+    placeholder: str = "",
+    *,
+    initial: str | None = None,
+    max_length: int | None = None,
+) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder[:150]}
+    if initial:
+        element["initial_value"] = initial
+    if max_length:
+        element["max_length"] = max_length
+    return element
+
+
+def _select(action_id: str, options: list[tuple[str, str]]) -> Block:
+    choices = [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in options]
+    return {"type": "static_select", "action_id": action_id, "options": choices, "initial_option": choices[0]}
+
+
+def _button(label: str, action_id: str, *, primary: bool = False) -> Block:
+    button: Block = {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action_id}
+    if primary:
+        button["style"] = "primary"
+    return button

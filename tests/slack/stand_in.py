@@ -1,0 +1,280 @@
+"""A local stand-in for Slack's Web API: records every call and checks request shapes the way Slack does.
+
+It serves ``/api/<method>`` on 127.0.0.1 (port 0), accepts query, form-encoded and JSON arguments, answers
+with realistic payloads (``ts``, D… channels for DMs, G… for group DMs) and can be told to fail the next
+calls of a method (an error code, a status such as 429 with ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "xoxb-test-token"
+BOT_USER = "UBOT"
+KNOWN_BLOCKS = {"section", "actions", "context", "divider", "header", "input", "image", "rich_text"}
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    ok: bool = True
+
+    def dump(self) -> str:
+        return json.dumps(self.args, ensure_ascii=False)
+
+
+@dataclass
+class Failure:
+    error: str
+    status: int = 200
+    retry_after: float | None = None
+    channel: str | None = None  # only calls for this channel (or users, for conversations.open)
+
+    def applies(self, args: dict[str, Any]) -> bool:
+        return self.channel is None or self.channel in (args.get("channel"), args.get("users"))
+
+
+class SlackError(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass
+class SlackStandIn:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    channels: dict[str, set[str]] = field(default_factory=dict)  # channel id -> member ids (the bot if in it)
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
+    _conversations: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    # -- set-up -------------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/api/"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def add_user(self, user_id: str, name: str, *, email: str | None = None, **extra: Any) -> dict[str, Any]:
+        user = {
+            "id": user_id,
+            "team_id": "T1",
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "deleted": False,
+            "is_bot": False,
+            "tz": "Europe/London",
+            "locale": "en-GB",
+            "profile": {"real_name": name, "display_name": name, "email": email},
+            **extra,
+        }
+        self.users[user_id] = user
+        self._open((user_id,))  # every member has a DM with the bot (what app_home_opened reports)
+        return user
+
+    def add_channel(self, channel_id: str, *, bot_is_member: bool = True) -> None:
+        self.channels[channel_id] = {BOT_USER} if bot_is_member else set()
+
+    def fail_next(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: float | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """The next call of ``method`` (for ``channel``, if given) fails like Slack would; failures queue up."""
+        self._failures[method].append(Failure(error, status, retry_after, channel))
+
+    # -- inspection ---------------------------------------------------------------------------------
+
+    def calls_to(self, method: str, *, ok: bool | None = True) -> list[dict[str, Any]]:
+        return [c.args for c in self.calls if c.method == method and (ok is None or c.ok == ok)]
+
+    def posts_to(self, channel: str) -> list[dict[str, Any]]:
+        """The messages posted in ``channel``, oldest first, as they are now (after any chat.update)."""
+        return [message for (where, _), message in self.messages.items() if where == channel]
+
+    def dm_of(self, user_id: str) -> str | None:
+        return self._conversations.get((user_id,))
+
+    def conversation(self, *users: str) -> str | None:
+        return self._conversations.get(tuple(sorted(users)))
+
+    # -- the API ------------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        for key in ("blocks", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        call = Call(method, args)
+        self.calls.append(call)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            call.ok = False
+            return web.json_response({"ok": False, "error": "not_authed"})
+        failure = next((f for f in self._failures[method] if f.applies(args)), None)
+        if failure is not None:
+            self._failures[method].remove(failure)
+            call.ok = False
+            headers = {"Retry-After": str(int(failure.retry_after))} if failure.retry_after is not None else {}
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            call.ok = False
+            return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+        try:
+            result = handler(args)
+        except SlackError as error:
+            call.ok = False
+            return web.json_response({"ok": False, "error": error.error})
+        return web.json_response({"ok": True, **result})
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "https://test.slack.com/", "team": "Test", "user": "icebreaker", "team_id": "T1",
+                "user_id": BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}  # fmt: skip
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args.get("user")))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user}
+
+    def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email") or "").casefold()
+        for user in self.users.values():
+            if (user["profile"].get("email") or "").casefold() == email and email:
+                return {"user": user}
+        raise SlackError("users_not_found")
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        ids = [u.strip() for u in str(args.get("users") or "").split(",") if u.strip()]
+        if not ids:
+            raise SlackError("users_list_not_supplied")
+        if len(ids) > 8:
+            raise SlackError("too_many_users")
+        for user_id in ids:
+            user = self.users.get(user_id)
+            if user is None:
+                raise SlackError("user_not_found")
+            if user.get("deleted"):
+                raise SlackError("account_inactive")
+            if user.get("is_bot"):
+                raise SlackError("cannot_dm_bot")
+        return {"channel": {"id": self._open(tuple(sorted(set(ids))))}, "no_op": False, "already_open": False}
+
+    def _open(self, key: tuple[str, ...]) -> str:
+        if key not in self._conversations:
+            prefix = "D" if len(key) == 1 else "G"
+            self._conversations[key] = f"{prefix}{next(self._ids):07d}"
+            self.channels[self._conversations[key]] = {BOT_USER, *key}
+        return self._conversations[key]
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        self._check_content(args)
+        ts = f"17000000{next(self._ids):02d}.000100"
+        message = {"type": "message", "user": BOT_USER, "ts": ts, "text": args.get("text", ""),
+                   "blocks": args.get("blocks", [])}  # fmt: skip
+        self.messages[(channel, ts)] = message
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        ts = str(args.get("ts") or "")
+        if (channel, ts) not in self.messages:
+            raise SlackError("message_not_found")
+        self._check_content(args)
+        self.messages[(channel, ts)].update(text=args.get("text", ""), blocks=args.get("blocks", []))
+        return {"channel": channel, "ts": ts, "text": args.get("text", "")}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        if str(args.get("user_id")) not in self.users:
+            raise SlackError("user_not_found")
+        return {"view": self._check_view(args, "home")}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            raise SlackError("invalid_arguments")
+        return {"view": self._check_view(args, "modal")}
+
+    # -- validation ---------------------------------------------------------------------------------
+
+    def _channel(self, args: dict[str, Any]) -> str:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            raise SlackError("channel_not_found")
+        members = self.channels.get(channel)
+        if members is None:
+            raise SlackError("channel_not_found")
+        if BOT_USER not in members:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def _check_content(self, args: dict[str, Any]) -> None:
+        blocks = args.get("blocks")
+        if not args.get("text") and not blocks:
+            raise SlackError("no_text")
+        if len(str(args.get("text") or "")) > 40_000:
+            raise SlackError("msg_too_long")
+        if blocks is not None:
+            self._check_blocks(blocks, 50)
+
+    def _check_view(self, args: dict[str, Any], kind: str) -> dict[str, Any]:
+        view = args.get("view")
+        if not isinstance(view, dict) or view.get("type") != kind:
+            raise SlackError("invalid_arguments")
+        for key in ("title", "submit", "close"):
+            if key in view and len(view[key]["text"]) > 24:
+                raise SlackError("invalid_arguments")
+        self._check_blocks(view.get("blocks") or [], 100)
+        return {**view, "id": f"V{next(self._ids):07d}"}
+
+    @staticmethod
+    def _check_blocks(blocks: Any, limit: int) -> None:
+        if not isinstance(blocks, list) or len(blocks) > limit:
+            raise SlackError("invalid_blocks")
+        action_ids: set[str] = set()
+        for block in blocks:
+            if block.get("type") not in KNOWN_BLOCKS:
+                raise SlackError("invalid_blocks")
+            text = block.get("text") or {}
+            if block["type"] == "section" and not (0 < len(text.get("text", "")) <= 3000):
+                raise SlackError("invalid_blocks")
+            if block["type"] == "actions" and not (0 < len(block.get("elements", [])) <= 25):
+                raise SlackError("invalid_blocks")
+            for element in block.get("elements", []) if block["type"] == "actions" else []:
+                action_id = element.get("action_id", "")
+                if not action_id or len(action_id) > 255 or action_id in action_ids:
+                    raise SlackError("invalid_blocks")
+                action_ids.add(action_id)
+                label, value = (element.get("text") or {}).get("text", ""), element.get("value", "")
+                if element.get("type") == "button" and (not 0 < len(label) <= 75 or len(value) > 2000):
+                    raise SlackError("invalid_blocks")
