@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from bot.commands.registry import build_router
 from bot.messages import Button, Inline, Mention, Message, Run, Style
 
 SECTION_LIMIT = 3000  # characters of text in one section block
@@ -64,7 +66,7 @@ def text_blocks(message: Message) -> list[Block]:
 
 def fallback(message: Message) -> str:
     """The notification text: the plain text, escaped, never empty."""
-    plain = message.plain_text().strip() or "…"
+    plain = slack_commands(message.plain_text().strip()) or "…"
     if len(plain) > FALLBACK_LIMIT:
         plain = plain[: FALLBACK_LIMIT - 1] + "…"
     return escape(plain)
@@ -94,11 +96,23 @@ def pack(message: Message, limit: int = SECTION_LIMIT) -> list[str]:
     return [text for text in texts if text.strip()]
 
 
+@cache
+def _command_pattern() -> re.Pattern[str]:
+    names = "|".join(sorted(build_router().commands, key=len, reverse=True))
+    return re.compile(rf"(?<![\w/])/({names})\b")
+
+
+def slack_commands(text: str) -> str:
+    """The core writes commands as "/join CODE"; on Slack they are typed "/icebreaker join CODE"."""
+    return _command_pattern().sub(r"/icebreaker \1", text)
+
+
 def _inline(piece: Inline, limit: int) -> list[str]:
     """One piece as mrkdwn segments, each at most ``limit`` characters and styled on its own."""
     if isinstance(piece, Mention):
         return [_mention(piece)]
     assert isinstance(piece, Run)
+    piece = Run(slack_commands(piece.text), piece.style)
     block_code = piece.style == Style.CODE and "\n" in piece.text
     overhead = 8 if block_code else 2
     is_code = piece.style == Style.CODE

@@ -117,3 +117,14 @@ def test_an_invitation_says_how_to_join_on_slack() -> None:
 def test_an_empty_message_still_has_text() -> None:
     rendered = render(Message(((),)))
     assert rendered.text and rendered.blocks == []
+
+
+def test_commands_are_written_the_slack_way() -> None:
+    from adapters.slack.render import render
+    from bot.messages import text
+
+    rendered = render(text("Send /join CODE, then /interests. A path like a/join or //join stays."))
+    section = rendered.blocks[0]["text"]["text"]
+    assert "/icebreaker join CODE, then /icebreaker interests." in section
+    assert "a/join" in section and "//join" in section and "/icebreaker icebreaker" not in section
+    assert "/icebreaker join CODE" in rendered.text
