@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from adapters.console import ConsolePlatform, Shell
 from adapters.logs import configure_logging, secrets_from
+from bot.campaign.runner import CampaignRunner
 from bot.clock import SystemClock
 from bot.context import Policy
 from bot.core import Core
@@ -85,8 +86,10 @@ async def _shell(settings: Settings, user: str) -> int:
         clock = SystemClock()
         delivery = Delivery(database, {console.name: console}, clock)
         await delivery.recover()
-        core = Core(database, clock, Policy(settings.organisers))
-        shell = Shell(core, delivery, console, user=user, echo=not sys.stdin.isatty())
+        policy = Policy(settings.organisers)
+        core = Core(database, clock, policy)
+        campaign = CampaignRunner(database, clock, policy)
+        shell = Shell(core, delivery, console, user=user, echo=not sys.stdin.isatty(), campaign=campaign)
         await shell.run(sys.stdin)
     finally:
         await database.dispose()

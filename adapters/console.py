@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import TextIO
 
+from bot.campaign.runner import CampaignRunner
 from bot.core import Core
 from bot.delivery import Delivery
 from bot.messages import (
@@ -115,6 +116,7 @@ class Shell:
     console: ConsolePlatform
     user: str = "organiser"
     echo: bool = False
+    campaign: CampaignRunner | None = None
 
     def parse(self, line: str) -> Incoming | str | None:
         """An incoming event for the core, a string for a shell-only answer, or None to ignore."""
@@ -147,6 +149,8 @@ class Shell:
             return
         actions = await self.core.handle(parsed)
         self.show(parsed.sender.user_id, actions)
+        if self.campaign is not None:
+            await self.campaign.run_due()
         await self.delivery.run_once()
 
     def show(self, user_id: str, actions: list[Action]) -> None:

@@ -1,24 +1,32 @@
-"""``icebreaker demo``: a whole simulated event in the terminal, with no tokens and a throw-away database.
+"""``icebreaker demo``: a whole event in the terminal, no tokens, a throw-away SQLite database.
 
-It plays the organiser and every attendee through the same core and console platform as ``icebreaker shell``,
-so what it prints is exactly what each recipient would see.
+The organiser sets the event up; about thirty synthetic attendees join with varied interests, roles and time
+zones; then the clock is fast-forwarded through the campaign (poll, answers, intros, reminders, RSVP,
+follow-up) and every message is shown as its recipient would see it (a few attendees in full, the rest
+counted). It uses the same core, campaign runner, outbox and console renderer as everything else.
 """
 
 from __future__ import annotations
 
 import random
 import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
-from adapters.console import ConsolePlatform, Shell
+from adapters.console import ConsolePlatform, Shell, console_sender
+from bot.campaign.runner import CampaignRunner
 from bot.clock import ManualClock
 from bot.context import Policy
 from bot.core import Core
 from bot.delivery import Delivery
+from bot.messages import Button, ButtonPress, Message
 from storage.database import Database
 
-INTERESTS = ["Python", "Recruiting", "Hiking", "Design", "Startups", "Data", "Coffee", "Music"]
+INTERESTS = ["Python", "Recruiting", "Hiking", "Design", "Startups", "Data", "Coffee", "Music", "AI", "Books"]
+POPULARITY = [9, 6, 4, 4, 3, 3, 3, 2, 2, 1]  # a few popular interests, a long tail
+ZONES = ["Europe/Lisbon", "Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
 FIRST = [
     "Ada",
     "Ben",
@@ -48,101 +56,158 @@ FIRST = [
     "Zara",
 ]
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ORGANISER = "Olivia"
+SHOWN = 2  # attendees whose every message is printed
 
 
-def attendee_names(count: int, rng: random.Random) -> list[str]:
-    names = []
-    for index in range(count):
-        base = FIRST[index % len(FIRST)]
-        names.append(base if index < len(FIRST) else f"{base} {index // len(FIRST) + 1}")
-    rng.shuffle(names)
-    return names
+def attendee_names(count: int) -> list[str]:
+    return [FIRST[i % len(FIRST)] + (f" {i // len(FIRST) + 1}" if i >= len(FIRST) else "") for i in range(count)]
 
 
-async def run_demo(*, seed: int, attendees: int, database_url: str | None) -> int:
+@dataclass
+class DemoConsole(ConsolePlatform):
+    """Prints the messages of the organiser and a few attendees in full, and counts the others'."""
+
+    shown: set[str] = field(default_factory=set)
+    folded: int = 0
+    inbox: list[tuple[str, Message]] = field(default_factory=list)
+
+    def show(self, user: str, message: Message, *, header: str | None = None) -> None:
+        self.inbox.append((user, message))
+        if user in self.shown:
+            super().show(user, message, header=header)
+        else:
+            self.sent.append((user, message))
+            flat = [b for row in message.buttons for b in row]
+            if flat:
+                self.buttons[user] = flat
+            self.folded += 1
+
+
+async def run_demo(*, seed: int, attendees: int, database_url: str | None, out: TextIO | None = None) -> int:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="icebreaker-demo-") as folder:
-        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
-        database = Database(url)
+        database = Database(database_url or f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}")
         try:
             await database.upgrade()
             clock = ManualClock(START)
-            console = ConsolePlatform()
-            delivery = Delivery(database, {console.name: console}, clock)
+            names = attendee_names(max(2, attendees))
+            console = DemoConsole(shown={ORGANISER.lower(), *(n.lower() for n in names[:SHOWN])})
+            if out is not None:
+                console.out = out
             core = Core(database, clock, Policy(), rng=random.Random(seed))
-            shell = Shell(core, delivery, console, user="Olivia (organiser)")
-            await _play(shell, console, clock, rng, max(2, attendees))
+            demo = Demo(
+                core,
+                console,
+                clock,
+                rng,
+                names,
+                Delivery(database, {console.name: console}, clock),
+                CampaignRunner(database, clock, Policy()),
+            )
+            await demo.play()
         finally:
             await database.dispose()
     return 0
 
 
-async def _say(shell: Shell, user: str, line: str) -> None:
-    shell.user = user
-    print(f"\n{user}> {line}", file=shell.console.out)
-    await shell.step(line)
+@dataclass
+class Demo:
+    core: Core
+    console: DemoConsole
+    clock: ManualClock
+    rng: random.Random
+    names: list[str]
+    delivery: Delivery
+    campaign: CampaignRunner
 
+    def __post_init__(self) -> None:
+        self.shell = Shell(self.core, self.delivery, self.console, user=ORGANISER)
 
-async def _press(shell: Shell, user: str, label: str) -> None:
-    """Press the button with this label (ignoring a ✅ mark) on the user's last message."""
-    shell.user = user
-    choices = shell.console.buttons.get(user.lower(), [])
-    for number, button in enumerate(choices, start=1):
-        if button.label.removeprefix("✅ ") == label:
-            print(f"\n{user}> [presses {label}]", file=shell.console.out)
-            await shell.step(str(number))
-            return
-    raise RuntimeError(f"{user} has no button {label!r}")
+    def say_out(self, text: str) -> None:
+        print(text, file=self.console.out)
 
+    def banner(self, title: str) -> None:
+        self.say_out(f"\n━━━ {self.clock.now():%a %d %b %H:%M} UTC — {title} ━━━")
 
-def _banner(shell: Shell, clock: ManualClock, title: str) -> None:
-    print(f"\n━━━ {clock.now():%a %d %b %H:%M} UTC — {title} ━━━", file=shell.console.out)
+    async def act(self, user: str, line: str) -> None:
+        self.shell.user = user
+        if user.lower() in self.console.shown:
+            self.say_out(f"\n{user}> {line}")
+        await self.shell.step(line)
 
+    async def press(self, user: str, button: Button) -> None:
+        if user.lower() in self.console.shown:
+            self.say_out(f"\n{user}> [presses {button.label}]")
+        actions = await self.core.handle(ButtonPress(console_sender(user), button.action, button.value))
+        self.shell.show(user.lower(), actions)
+        await self.delivery.run_once()
 
-async def _play(shell: Shell, console: ConsolePlatform, clock: ManualClock, rng: random.Random, count: int) -> None:
-    organiser = "Olivia (organiser)"
-    _banner(shell, clock, "The organiser sets up the event")
-    await _say(shell, organiser, '/newevent "Tech Mixer Lisbon" 2026-12-10 18:30 Europe/Lisbon')
-    await _say(shell, organiser, "/poll " + ", ".join(INTERESTS))
-    code = _join_code(console, organiser.lower())
-    names = attendee_names(count, rng)
-    _banner(shell, clock, f"{count} attendees join with code {code} and answer the poll")
-    for index, name in enumerate(names):
-        clock.advance(timedelta(minutes=rng.randint(5, 90)))
-        verbose = index < 2
-        if not verbose:
-            shell.console.out, muted = _Mute(), shell.console.out
-        await _say(shell, name, f"/join {code}")
-        await _press(shell, name, "Choose my interests")
-        for label in rng.sample(INTERESTS, rng.randint(1, 3)):
-            await _press(shell, name, label)
-        await _press(shell, name, "Done")
-        if not verbose:
-            shell.console.out = muted
-    print(f"\n   … and {count - 2} more attendees did the same (output folded).", file=shell.console.out)
-    _banner(shell, clock, "An attendee takes a break")
-    await _say(shell, names[-1], "/pause 2")
-    clock.advance(timedelta(days=2))
-    _banner(shell, clock, "The organiser broadcasts and checks the numbers")
-    await _say(shell, organiser, "/broadcast Doors open at 18:00. Name badges at the entrance!")
-    await _say(shell, organiser, "/stats")
+    async def play(self) -> None:
+        self.banner("The organiser sets up the event")
+        await self.act(ORGANISER, '/newevent "Tech Mixer Lisbon" 2026-12-10 18:30 Europe/Lisbon')
+        await self.act(ORGANISER, "/poll " + ", ".join(INTERESTS))
+        code = self.join_code()
+        self.banner(f"{len(self.names)} attendees join with code {code}")
+        for index, name in enumerate(self.names):
+            self.clock.advance(timedelta(minutes=self.rng.randint(20, 240)))
+            await self.act(name, f"/join {code}")
+            await self.act(name, f"/timezone {ZONES[index % len(ZONES)]}")
+            await self.act(name, "/role " + ("recruiter" if index % 4 == 0 else "candidate"))
+        self.say_out(f"\n   (… the other attendees did the same: {self.console.folded} messages folded so far)")
+        await self.fast_forward(until=datetime(2026, 12, 12, 12, 0, tzinfo=UTC))
+        self.banner("The organiser checks the numbers")
+        await self.act(ORGANISER, "/stats")
 
+    async def fast_forward(self, until: datetime) -> None:
+        """Move the clock an hour at a time; the campaign fires, attendees answer what they receive."""
+        self.banner("Fast-forwarding through the campaign (an hour at a time)")
+        while self.clock.now() < until:
+            self.clock.advance(timedelta(hours=1))
+            for outcome in await self.campaign.run_due():
+                self.banner(f"Campaign step {outcome}")
+            await self.delivery.run_once()
+            await self.answer_inbox()
 
-def _join_code(console: ConsolePlatform, user: str) -> str:
-    for recipient, message in reversed(console.sent):
-        if recipient == user:
-            for line in message.lines:
-                text = "".join(getattr(piece, "text", "") for piece in line)
-                if text.startswith("Join code: "):
-                    return text.removeprefix("Join code: ")
-    raise RuntimeError("no join code was shown to the organiser")
+    async def answer_inbox(self) -> None:
+        """What a typical attendee does with each message they get (answers are random but seeded)."""
+        pending, self.console.inbox = self.console.inbox, []
+        for user, message in pending:
+            name = next((n for n in self.names if n.lower() == user), None)
+            actions = {b.action: b for row in message.buttons for b in row}
+            if name is None or not actions:
+                continue
+            if "interests" in actions:
+                await self.press(name, actions["interests"])
+                await self.pick_interests(name)
+            elif "hi" in actions and self.rng.random() < 0.7:
+                await self.press(name, actions["hi"])
+            elif "rsvp" in actions:
+                buttons = [b for row in message.buttons for b in row]
+                await self.press(name, buttons[0] if self.rng.random() < 0.85 else buttons[1])
+            elif "met" in actions and self.rng.random() < 0.8:
+                buttons = [b for row in message.buttons for b in row]
+                await self.press(name, buttons[0] if self.rng.random() < 0.75 else buttons[1])
+            elif "rate" in actions:
+                buttons = [b for row in message.buttons for b in row]
+                await self.press(name, buttons[self.rng.choice([2, 3, 3, 4, 4, 4])])
 
+    async def pick_interests(self, name: str) -> None:
+        chosen = set()
+        while len(chosen) < self.rng.randint(1, 3):
+            chosen.add(self.rng.choices(INTERESTS, weights=POPULARITY)[0])
+        for label in sorted(chosen, key=INTERESTS.index):
+            button = next(b for b in self.console.buttons[name.lower()] if b.label.removeprefix("✅ ") == label)
+            if not button.label.startswith("✅"):
+                await self.press(name, button)
+        done = next(b for b in self.console.buttons[name.lower()] if b.action == "picked")
+        await self.press(name, done)
 
-class _Mute:
-    """A stream that drops what is written: used to fold repetitive parts of the demo."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        return None
+    def join_code(self) -> str:
+        for recipient, message in reversed(self.console.sent):
+            if recipient == ORGANISER.lower():
+                for line in message.lines:
+                    text = "".join(getattr(piece, "text", "") for piece in line)
+                    if text.startswith("Join code: "):
+                        return text.removeprefix("Join code: ")
+        raise RuntimeError("no join code was shown to the organiser")

@@ -31,14 +31,14 @@ class CampaignRunner:
         self.clock = clock
         self.policy = policy
 
-    async def run_due(self, limit: int = 100) -> int:
-        """Fire every due step (up to ``limit``); returns how many were handled (run or skipped)."""
-        handled = 0
-        while handled < limit and await self._run_one():
-            handled += 1
+    async def run_due(self, limit: int = 100) -> list[str]:
+        """Fire every due step (up to ``limit``); returns what each handled step did ("key: note")."""
+        handled: list[str] = []
+        while len(handled) < limit and (outcome := await self._run_one()) is not None:
+            handled.append(outcome)
         return handled
 
-    async def _run_one(self) -> bool:
+    async def _run_one(self) -> str | None:
         now = self.clock.now()
         async with self.database.transaction() as session:
             query = (
@@ -55,7 +55,7 @@ class CampaignRunner:
                 query = query.with_for_update(skip_locked=True)
             step = await session.scalar(query)
             if step is None:
-                return False
+                return None
             event = await session.get(Event, step.event_id)
             assert event is not None
             useful_until = event.starts_at if step.kind in PRE_EVENT else step.due_at + LATE_GRACE
@@ -69,4 +69,4 @@ class CampaignRunner:
                 "campaign step",
                 extra={"event_id": event.id, "step": step.key, "status": step.status, "note": step.note},
             )
-            return True
+            return f"{step.key}: {step.note}"

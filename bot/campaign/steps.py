@@ -96,11 +96,14 @@ async def _latest_intros(run: StepRun, states: tuple[str, ...]) -> list[tuple[Me
 
 async def welcome(run: StepRun) -> str:
     members = await audience.members_of(run.session, run.event, "all")
+    unanswered = {m.id for m in await audience.members_of(run.session, run.event, "unanswered")}
     has_poll = bool(await event_queries.options(run.session, run.event.id))
 
     def build(member: Member) -> Message:
         builder = MessageBuilder().line(bold(run.event.name), f" is two weeks away: {local_start(run.event)}.")
-        if has_poll:
+        if has_poll and member.id not in unanswered:
+            builder.line("Thanks for telling me your interests: introductions come a week before the event.")
+        elif has_poll:
             builder.line("Tell me what you're into and I'll introduce you to people who share it.")
             builder.buttons(Button("Choose my interests", "interests", str(run.event.id)))
         return builder.build()

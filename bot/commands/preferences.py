@@ -35,6 +35,15 @@ async def role(ctx: Context, args: str) -> None:
     ctx.reply(text(f"Your role in {event.name}: {participant.role or 'none'}."))
 
 
+async def time_zone(ctx: Context, args: str) -> None:
+    member = ctx.require_member()
+    if not args.strip():
+        current = member.time_zone or "not set (your events' time zones are used)"
+        raise UserError(f"Your time zone: {current}. Set it with /timezone Europe/London (an IANA name).")
+    member.time_zone = parsing.time_zone(args).key
+    ctx.reply(text(f"Your time zone is now {member.time_zone}: I'll message you at sensible local hours."))
+
+
 async def cross_platform(ctx: Context, args: str) -> None:
     member = ctx.require_member()
     value = args.strip().lower()

@@ -38,6 +38,7 @@ def build_router() -> Router:
         CommandSpec("mydata", privacy.mydata, "mydata", "everything stored about you"),
         CommandSpec("forget", privacy.forget, "forget", "erase everything about you"),
         CommandSpec("role", preferences.role, "role NAME", "your role in the event (e.g. recruiter)"),
+        CommandSpec("timezone", preferences.time_zone, "timezone ZONE", "your time zone, e.g. Europe/London"),
         CommandSpec(
             "crossplatform",
             preferences.cross_platform,
