@@ -12,11 +12,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_HINT = "icebreaker db upgrade"
+MIGRATION_LOCK = 0x1CEB4EA7  # an arbitrary, fixed advisory-lock key for migrations
 
 
 class SchemaOutdated(Exception):
@@ -70,6 +71,8 @@ class Database:
             command.upgrade(config, "head")
 
         async with self.engine.begin() as connection:
+            if not self.is_sqlite:  # replicas starting together: one migrates, the others wait, then find nothing to do
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.run_sync(run)
 
     async def current_revision(self) -> str | None:

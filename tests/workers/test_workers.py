@@ -112,3 +112,62 @@ async def test_sigkill_at_random_points_never_resends_silently(sqlite_database: 
         assert len(recorder.received) == before
     finally:
         await recorder.stop()
+
+
+async def test_concurrent_upgrades_on_postgresql_take_turns(postgres_database: Database) -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.database import alembic_config
+
+    replicas = [Database(postgres_database.url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(replica.upgrade() for replica in replicas))
+        head = ScriptDirectory.from_config(alembic_config(postgres_database.url)).get_current_head()
+        assert {await replica.current_revision() for replica in replicas} == {head}
+    finally:
+        for replica in replicas:
+            await replica.dispose()
+
+
+async def test_three_campaign_runners_on_postgresql_fire_each_step_once(postgres_database: Database) -> None:
+    import random
+
+    from bot.campaign.runner import CampaignRunner
+    from bot.clock import ManualClock
+    from bot.context import Policy
+    from bot.core import Core
+    from bot.messages import Command, Sender
+    from storage.models import CampaignStep
+
+    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    core = Core(postgres_database, clock, Policy(), rng=random.Random(1))
+    organiser = Sender("console", "olivia", "Olivia")
+    for n in range(10):
+        await core.handle(Command(organiser, "newevent", f'"Event {n}" 2026-12-10 18:30 Europe/London'))
+    for n in range(12):
+        member = Sender("console", f"m{n}", f"M{n}")
+        codes = await _codes(postgres_database)
+        await core.handle(Command(member, "join", codes[n % len(codes)]))
+    clock.set(datetime(2026, 12, 3, 10, 30, tzinfo=UTC))  # welcome, prompt and intros of all ten events due
+    replicas = [Database(postgres_database.url) for _ in range(3)]
+    try:
+        outcomes = await asyncio.gather(*(CampaignRunner(r, clock, Policy()).run_due() for r in replicas))
+    finally:
+        for replica in replicas:
+            await replica.dispose()
+    fired = [o for outcome in outcomes for o in outcome]
+    assert len(fired) == 30  # 3 steps × 10 events, each once
+    assert sum(1 for outcome in outcomes if outcome) >= 2  # the replicas really shared the work
+    async with postgres_database.transaction() as session:
+        done = await session.scalar(select(func.count()).where(CampaignStep.status != "pending"))
+        keys = await session.scalar(select(func.count()).where(OutboxMessage.key.like("intro:%")))
+        distinct = await session.scalar(select(func.count(func.distinct(OutboxMessage.key))))
+        total = await session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert done == 30 and keys and distinct == total
+
+
+async def _codes(database: Database) -> list[str]:
+    from storage.models import Event
+
+    async with database.transaction() as session:
+        return list((await session.scalars(select(Event.join_code).order_by(Event.id))).all())
