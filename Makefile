@@ -31,6 +31,8 @@ lint: $(STAMP)  ## ruff, mypy strict on the core and storage, and the platform-n
 
 bench: $(STAMP)  ## the benchmarks, full size (prints figures)
 	$(BIN)/python -m benchmarks.matching
+	$(BIN)/python -m benchmarks.delivery
+	$(BIN)/python -m benchmarks.inbound
 
 clean:
 	rm -rf $(VENV) icebreaker.db
