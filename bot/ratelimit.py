@@ -50,8 +50,8 @@ class Limiter:
             return None
         window = self._windows.get(key)
         if window is None:
-            # Whole-second windows: "30 per second" becomes a window of 30 over one second.
-            window = self._windows[key] = _Window(max(1, round(per * span.total_seconds())), span)
+            # "30 per second" is a window of 30 sends over one second; "20 per minute", 20 over a minute.
+            window = self._windows[key] = _Window(max(1, round(per)), span)
         return window
 
     def _windows_for(self, platform: str, chat: str, is_group: bool) -> tuple[_Window | None, _Window | None]:
