@@ -18,7 +18,6 @@ from bot.messages import Button, ButtonPress, Chat, Command, FreeText, Sender
 
 PLATFORM = "slack"
 _WORDS = re.compile(r"\s+")
-_OPTION_WORD = re.compile(r"^(to|at)\s", re.IGNORECASE)
 
 Payload = Mapping[str, Any]
 
@@ -113,10 +112,12 @@ def modal_command(view: Payload, who: Sender) -> Command | None:
         lines = [line.strip() for line in raw.splitlines() if line.strip()]
         return Command(who, "poll", ", ".join(lines) if len(lines) > 1 else raw.strip())
     if callback == views.BROADCAST:
-        body = field(view, views.TEXT).strip()
-        if _OPTION_WORD.match(body):  # "To everyone…" would read as the one-line form's "to AUDIENCE"
-            body = f"to {field(view, views.AUDIENCE) or views.EVERYONE} {body}"
-        return Command(who, "broadcast", body)
+        # Always spelled out, so the text itself ("To everyone…", "at 18:00…") is never read as an option.
+        interest = " ".join(field(view, views.INTEREST).split())
+        audience = f"interest:{quote(interest)}" if interest else field(view, views.AUDIENCE) or views.EVERYONE
+        day, at = field(view, views.SEND_DATE), field(view, views.SEND_TIME)
+        when = f"at {day} {at} " if day and at else ""
+        return Command(who, "broadcast", f"to {audience} {when}{field(view, views.TEXT).strip()}")
     return None
 
 

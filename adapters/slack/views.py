@@ -22,6 +22,15 @@ HOME_MODALS = {HOME_NEWEVENT: NEWEVENT, HOME_POLL: POLL, HOME_BROADCAST: BROADCA
 # block_id (= action_id) of each input
 NAME, DATE, TIME, ZONE = "name", "date", "time", "zone"
 OPTIONS, TEXT, AUDIENCE, WHEN, CSV = "options", "text", "audience", "when", "csv"
+INTEREST, SEND_DATE, SEND_TIME = "interest", "send_date", "send_time"
+AUDIENCES = [
+    ("all", "Everyone in my current event"),
+    ("answered", "Those who answered the poll"),
+    ("unanswered", "Those who haven't answered the poll"),
+    ("rsvp-yes", "Those coming (RSVP yes)"),
+    ("rsvp-no", "Those not coming (RSVP no)"),
+    ("rsvp-unknown", "Those who haven't RSVP'd"),
+]
 
 DEFAULT_ZONE = "Europe/London"
 EVERYONE = "all"  # the broadcast audience the modal offers (the core's name for everyone)
@@ -86,8 +95,10 @@ def _broadcast() -> dict[str, Any]:
         "Send",
         [
             _input(TEXT, "Message", _text_input(TEXT, True, "Doors open at 18:00, see you there!", max_length=3000)),
-            _input(AUDIENCE, "To", _select(AUDIENCE, [(EVERYONE, "Everyone in my current event")])),
-            _input(WHEN, "When", _select(WHEN, [("now", "Now")])),
+            _input(AUDIENCE, "To", _select(AUDIENCE, AUDIENCES)),
+            _optional(_input(INTEREST, "Only those interested in (optional)", _text_input(INTEREST, False, "Hiking"))),
+            _optional(_input(SEND_DATE, "Send later: date (optional)", {"type": "datepicker", "action_id": SEND_DATE})),
+            _optional(_input(SEND_TIME, "…at (event time)", {"type": "timepicker", "action_id": SEND_TIME})),
         ],
     )
 
@@ -117,6 +128,10 @@ def _modal(callback_id: str, title: str, submit: str, blocks: list[Block]) -> di
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
     }
+
+
+def _optional(block: Block) -> Block:
+    return {**block, "optional": True}
 
 
 def _input(block_id: str, label: str, element: Block) -> Block:

@@ -16,7 +16,11 @@ AUDIENCE_HELP = "all, answered, unanswered, rsvp-yes, rsvp-no, rsvp-unknown or i
 
 def parse_audience(value: str) -> str:
     audience = value.strip().lower()
-    if audience in AUDIENCES or (audience.startswith("interest:") and audience.removeprefix("interest:").strip()):
+    if audience.startswith("interest:"):
+        name = " ".join(value.strip()[len("interest:") :].strip().strip('"').split())
+        if name:
+            return f"interest:{name}"
+    if audience in AUDIENCES:
         return audience
     raise UserError(f"“{value[:30]}” is not an audience I know. Use {AUDIENCE_HELP}.")
 

@@ -28,7 +28,7 @@ USAGE = (
 )
 # "to" and "at" are options only when what follows is an audience or a date: "To everyone: hi" is just text.
 OPTIONS = re.compile(
-    r"^(?:to\s+(?P<audience>all|answered|unanswered|rsvp-\S+|interest:\S+)\s+)?"
+    r"^(?:to\s+(?P<audience>all|answered|unanswered|rsvp-\S+|interest:(?:\"[^\"]+\"|\S+))\s+)?"
     r"(?:at\s+(?P<date>\d{4}-\d{2}-\d{2})\s+(?P<time>\d{1,2}:\d{2})\s+)?(?P<text>.*)$",
     re.S | re.I,
 )

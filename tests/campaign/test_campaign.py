@@ -186,3 +186,4 @@ async def test_broadcast_audience_filters(talk: Talk, core: Core, clock: ManualC
     await delivery.run_once()
     assert any("To everyone: the doors open" in m.plain_text() for a, m in platform.sent if a.user_id == "carol")
     assert "has no interest called" in await talk.say(OLIVIA, "/broadcast to interest:chess Hello")
+    assert "has no interest called “Board games”" in await talk.say(OLIVIA, '/broadcast to interest:"Board games" Hi')

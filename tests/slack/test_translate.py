@@ -93,10 +93,30 @@ def test_poll_and_broadcast_modals() -> None:
     same = translate.modal_command(view(views.POLL, options="Python, Hiking, Jazz"), ADA)
     assert same is not None and same.args == "Python, Hiking, Jazz"
     broadcast = translate.modal_command(view(views.BROADCAST, text="Doors at 18:00\nSee you!"), ADA)
-    assert broadcast is not None and (broadcast.name, broadcast.args) == ("broadcast", "Doors at 18:00\nSee you!")
+    assert broadcast is not None and (broadcast.name, broadcast.args) == (
+        "broadcast",
+        "to all Doors at 18:00\nSee you!",
+    )
     assert translate.modal_command(view(views.IMPORT, csv="a,b@c"), ADA) is None
     to_everyone = translate.modal_command(view(views.BROADCAST, text="To everyone: doors at 18:00"), ADA)
     assert to_everyone is not None and to_everyone.args == "to all To everyone: doors at 18:00"
+
+
+def test_broadcast_modal_audience_interest_and_send_time() -> None:
+    submitted = view(views.BROADCAST, text="Trail at dawn", interest="  Career   change ")
+    submitted["state"]["values"].update(  # type: ignore[index]
+        {
+            views.AUDIENCE: {views.AUDIENCE: {"type": "static_select", "selected_option": {"value": "rsvp-yes"}}},
+            views.SEND_DATE: {views.SEND_DATE: {"type": "datepicker", "selected_date": "2026-12-09"}},
+            views.SEND_TIME: {views.SEND_TIME: {"type": "timepicker", "selected_time": "18:00"}},
+        }
+    )
+    command = translate.modal_command(submitted, ADA)
+    assert command is not None
+    assert command.args == 'to interest:"Career change" at 2026-12-09 18:00 Trail at dawn'
+    del submitted["state"]["values"][views.INTEREST]  # type: ignore[index]
+    command = translate.modal_command(submitted, ADA)
+    assert command is not None and command.args == "to rsvp-yes at 2026-12-09 18:00 Trail at dawn"
 
 
 def test_csv_rows() -> None:

@@ -1,0 +1,135 @@
+"""The candidate graph: which pairs the solver may consider, with their points.
+
+Small events get every allowed pair. Large ones get a sparse graph, never O(n^2):
+
+* Buckets: one per interest and one per *pair* of interests a member holds
+  (an inverted index on interests and on interest pairs). Everyone in a pair bucket
+  shares at least those two interests, which is where the best partners are.
+* Inside a bucket members are sorted by their whole interest signature (rarest
+  interests first), so neighbours in the bucket tend to share their other rare
+  interests too; each member is linked to its ``window`` neighbours on each side.
+  Windows shrink as events grow, which bounds the work at O(n) per bucket kind.
+* Each member keeps its ``keep`` best links (an edge stays if either end keeps it),
+  then gets a few random allowed partners so that people with no or unusual
+  interests still have candidates.
+
+Only allowed pairs become edges: not blocked, platform/role rules met, and not a
+past meeting (repeats are a fallback handled after the main solve).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+
+from .scoring import Adjacency, Instance
+
+DENSE_LIMIT = 400  # up to this many members every allowed pair is an edge
+
+
+@dataclass(slots=True)
+class CandidateGraph:
+    n: int
+    adj: Adjacency  # neighbour -> points, symmetric
+
+    def edges(self) -> list[tuple[int, int, int]]:
+        """(u, v, points) with u < v, in a deterministic order."""
+        return [(u, v, w) for u, nb in enumerate(self.adj) for v, w in nb.items() if u < v]
+
+    @property
+    def edge_count(self) -> int:
+        return sum(len(nb) for nb in self.adj) // 2
+
+
+def sparsity(n: int) -> tuple[int, int, int]:
+    """(single-interest window, interest-pair window, links kept per member).
+
+    Generous while the exact solver runs (up to a few thousand members), lean for
+    huge events, where the work per member must stay flat."""
+    if n <= 3000:
+        return 20, 80, 20
+    if n <= 25000:
+        return 2, 8, 15
+    return 2, 5, 15
+
+
+def build_graph(
+    inst: Instance,
+    rng: random.Random,
+    *,
+    dense_limit: int = DENSE_LIMIT,
+    extra: int = 3,
+) -> CandidateGraph:
+    n = inst.n
+    adj: Adjacency = [{} for _ in range(n)]
+    if n <= dense_limit:
+        for u in range(n):
+            for v in range(u + 1, n):
+                if inst.compatible(u, v) and not inst.is_repeat(u, v):
+                    adj[u][v] = adj[v][u] = inst.ipoints(u, v)
+        return CandidateGraph(n, adj)
+    single, pair, keep = sparsity(n)
+    _add_windows(inst, adj, (single, pair))
+    adj = _prune(adj, keep)
+    _add_random(inst, adj, rng, extra)
+    return CandidateGraph(n, adj)
+
+
+def _buckets(inst: Instance) -> tuple[list[tuple[int, ...]], list[tuple[tuple[int, ...], list[int]]]]:
+    counts = inst.counts
+    rank = {i: r for r, i in enumerate(sorted(counts, key=lambda i: (counts[i], i)))}
+    sig = [tuple(sorted(rank[i] for i in ints)) for ints in inst.interests]
+    buckets: dict[tuple[int, ...], list[int]] = {}
+    for m, s in enumerate(sig):
+        for i in s:
+            buckets.setdefault((i,), []).append(m)
+        for pair in itertools.combinations(s, 2):
+            buckets.setdefault(pair, []).append(m)
+    return sig, sorted(buckets.items())
+
+
+def _add_windows(inst: Instance, adj: Adjacency, window: tuple[int, int]) -> None:
+    n = inst.n
+    sig, buckets = _buckets(inst)
+    klass, class_ok = inst.klass, inst.class_ok
+    blocked, met, ipoints = inst.blocked, inst.repeat_rank, inst.ipoints
+    rejected: set[int] = set()  # disallowed pairs, so each is checked once
+    for key, lst in buckets:
+        size = len(lst)
+        if size < 2:
+            continue
+        lst.sort(key=sig.__getitem__)
+        span = window[len(key) - 1]
+        for p in range(size - 1):
+            u = lst[p]
+            nb_u, ok_u = adj[u], class_ok[klass[u]]
+            for v in lst[p + 1 : p + 1 + span]:
+                if v in nb_u:
+                    continue
+                k = u * n + v if u < v else v * n + u
+                if k in rejected:
+                    continue
+                if not ok_u[klass[v]] or k in blocked or k in met:
+                    rejected.add(k)
+                    continue
+                nb_u[v] = adj[v][u] = ipoints(u, v)
+
+
+def _prune(adj: Adjacency, keep: int) -> Adjacency:
+    """Keep an edge when it is among the ``keep`` best of either end (ties kept)."""
+    cut = [sorted(nb.values(), reverse=True)[keep - 1] if len(nb) > keep else 0 for nb in adj]
+    return [{v: w for v, w in nb.items() if w >= cut[u] or w >= cut[v]} for u, nb in enumerate(adj)]
+
+
+def _add_random(inst: Instance, adj: Adjacency, rng: random.Random, extra: int) -> None:
+    """Link everyone to the next ``extra`` members of one random cyclic order (when allowed)."""
+    n = inst.n
+    order = list(range(n))
+    rng.shuffle(order)
+    compatible, is_repeat, ipoints = inst.compatible, inst.is_repeat, inst.ipoints
+    for p, u in enumerate(order):
+        for q in range(p + 1, p + 1 + extra):
+            v = order[q % n]
+            if v != u and v not in adj[u] and compatible(u, v) and not is_repeat(u, v):
+                adj[u][v] = adj[v][u] = ipoints(u, v)
