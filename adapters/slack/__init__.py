@@ -35,4 +35,5 @@ def build(settings: Settings, core: Core, http: HttpServer) -> SlackAdapter:
     adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token)
     if adapter.mode == "http":
         adapter.mount(http)
+    http.add_health_check("slack", adapter.healthy)
     return adapter

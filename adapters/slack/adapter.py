@@ -85,6 +85,15 @@ class SlackAdapter:
             await self.socket_handler().connect_async()  # type: ignore[no-untyped-call]
         log.info("slack adapter started", extra={"mode": self.mode})
 
+    async def healthy(self) -> bool:
+        """Connected: the Web API accepts our token (and, in Socket Mode, the socket is open)."""
+        if self.mode == "socket" and (self._socket is None or self._socket.client is None):
+            return False
+        try:
+            return bool((await self.client.auth_test()).get("ok"))
+        except Exception:
+            return False
+
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]

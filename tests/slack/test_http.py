@@ -141,3 +141,14 @@ async def test_url_verification_is_answered(recorded: Harness) -> None:
     response = await recorded.slack.post(body, "application/json")
     assert response.status_code == 200
     assert response.json() == {"challenge": "abc123"}
+
+
+async def test_health_reports_whether_slack_accepts_the_token(recorded: Harness) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{recorded.http.port}") as client:
+        healthy = await client.get("/healthz")
+        recorded.api.fail_next("auth.test", "invalid_auth")
+        unhealthy = await client.get("/healthz")
+    assert healthy.status_code == 200 and healthy.json()["checks"]["slack"] is True
+    assert unhealthy.status_code == 503 and unhealthy.json()["checks"]["slack"] is False
