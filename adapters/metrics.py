@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from adapters.http import HttpServer
-from bot.messages import Action, ButtonPress, Command, FreeText, Incoming
+from bot.messages import ButtonPress, Command, FreeText, Incoming
 from storage.database import Database
 from storage.models import OutboxMessage, OutboxStatus, Round
 
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 METRICS_PATH = "/metrics"
 
-Handle = Callable[[Incoming], Awaitable[list[Action]]]
 Check = Callable[[], Awaitable[bool]]
 
 
@@ -72,14 +71,9 @@ class Metrics:
         """Ask ``check`` (e.g. an adapter's ``healthy``) at every scrape instead of relying on ``set_connected``."""
         self._checks[platform] = check
 
-    def counting(self, handle: Handle) -> Handle:
-        """Wrap ``Core.handle`` so every incoming event is counted by platform and kind, whatever its outcome."""
-
-        async def counted(incoming: Incoming) -> list[Action]:
-            self.count_inbound(incoming.sender.platform, kind_of(incoming))
-            return await handle(incoming)
-
-        return counted
+    def observe(self, incoming: Incoming) -> None:
+        """Count an incoming event by platform and kind (the core calls this for every event it handles)."""
+        self.count_inbound(incoming.sender.platform, kind_of(incoming))
 
     async def render(self, database: Database) -> str:
         """The whole exposition; raises if the database cannot be read (the endpoint then answers 503)."""

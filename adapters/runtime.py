@@ -78,9 +78,8 @@ async def serve(
     wakeup = Wakeup()
     platforms_with_group_dm = frozenset({"slack"}) if settings.slack_bot_token is not None else frozenset()
     policy = Policy(settings.organisers, platforms_with_group_dm)
-    core = Core(database, clock, policy, on_queued=wakeup)
     metrics = Metrics()
-    core.handle = metrics.counting(core.handle)  # type: ignore[method-assign]  # count every inbound event
+    core = Core(database, clock, policy, on_queued=wakeup, observe=metrics.observe)
     http = HttpServer(settings.http_host, settings.http_port)
     adapters = configured_adapters(settings, core, http)
     install(http, metrics, database)

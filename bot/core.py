@@ -28,6 +28,7 @@ class Core:
         *,
         rng: random.Random | None = None,
         on_queued: Callable[[], Awaitable[None]] | None = None,
+        observe: Callable[[Incoming], None] | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
@@ -35,9 +36,12 @@ class Core:
         self.router = build_router()
         self._rng = rng or random.SystemRandom()
         self._on_queued = on_queued
+        self._observe = observe
 
     async def handle(self, incoming: Incoming) -> list[Action]:
         """Handle one incoming event in one transaction; a refusal or a failure changes nothing."""
+        if self._observe is not None:
+            self._observe(incoming)
         try:
             async with self.database.transaction() as session:
                 sender = incoming.sender

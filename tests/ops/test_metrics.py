@@ -134,14 +134,19 @@ async def test_outbox_statuses_and_rounds_are_read_from_the_database_at_each_scr
 
 
 async def test_inbound_events_and_connections_are_counted_in_process(sqlite_database: Database) -> None:
+    from datetime import UTC, datetime
+
+    from bot.clock import ManualClock
+    from bot.context import Policy
+    from bot.core import Core
+
     metrics = Metrics()
-    seen: list[Incoming] = []
+    core = Core(sqlite_database, ManualClock(datetime(2026, 11, 23, tzinfo=UTC)), Policy(), observe=metrics.observe)
+    seen: list[list[Action]] = []
 
-    async def handle(incoming: Incoming) -> list[Action]:
-        seen.append(incoming)
-        return []
+    async def counted(incoming: Incoming) -> None:
+        seen.append(await core.handle(incoming))
 
-    counted = metrics.counting(handle)
     alice = Sender("telegram", "1", "Alice")
     bob = Sender("slack", "U2", "Bob")
     for incoming in (Command(alice, "help"), Command(alice, "join", "K7WQ2M"), ButtonPress(alice, "interests")):
@@ -156,7 +161,7 @@ async def test_inbound_events_and_connections_are_counted_in_process(sqlite_data
         raise ConnectionError("socket closed")
 
     metrics.watch_connected("console", broken)
-    assert len(seen) == 4
+    assert len(seen) == 4 and all(seen)  # each was handled (and answered) by the core, refusals included
 
     async with serve(metrics, sqlite_database) as client:
         samples = await scrape(client)
