@@ -98,7 +98,8 @@ def match(
     def solve(adj: Adjacency) -> list[int]:
         return solve_matching(adj, len(adj) <= exact_limit)
 
-    mate = solve_matching(wadj, n <= exact_limit, pair_weight_of)
+    cap = [inst.cap_points(u) + bonus * (prio[u] + 1) for u in range(n)]
+    mate = solve_matching(wadj, n <= exact_limit, pair_weight_of, cap)
     groups, _ = form_groups(inst, graph.adj, mate, solve, rng)
     placer = Placer(inst, graph.adj, groups, rng)
     placer.place(allow_repeats=False)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from .scoring import Adjacency, Instance
 
 DENSE_LIMIT = 400  # up to this many members every allowed pair is an edge
+SKIP_FACTOR = 4  # how much further a window may reach past disallowed pairs
+MAX_PAIRED_INTERESTS = 8  # interest-pair buckets use a member's rarest interests only
 
 
 @dataclass(slots=True)
@@ -48,10 +50,10 @@ def sparsity(n: int) -> tuple[int, int, int]:
     Generous while the exact solver runs (up to a few thousand members), lean for
     huge events, where the work per member must stay flat."""
     if n <= 3000:
-        return 20, 80, 20
+        return 80, 80, 30
     if n <= 25000:
-        return 2, 8, 15
-    return 2, 5, 15
+        return 4, 4, 12
+    return 3, 4, 10
 
 
 def build_graph(
@@ -84,14 +86,22 @@ def _buckets(inst: Instance) -> tuple[list[tuple[int, ...]], list[tuple[tuple[in
     for m, s in enumerate(sig):
         for i in s:
             buckets.setdefault((i,), []).append(m)
-        for pair in itertools.combinations(s, 2):
+        for pair in itertools.combinations(s[:MAX_PAIRED_INTERESTS], 2):
             buckets.setdefault(pair, []).append(m)
     return sig, sorted(buckets.items())
 
 
 def _add_windows(inst: Instance, adj: Adjacency, window: tuple[int, int]) -> None:
+    """Link each bucket member to the next ``window`` members it may meet: disallowed
+    pairs (past meetings especially, which pile up round after round right where
+    the best partners are) are skipped, looking up to SKIP_FACTOR times further."""
     n = inst.n
     sig, buckets = _buckets(inst)
+    # single-interest buckets also serve the time-zone preference: sorted by offset
+    # first, their windows hold nearby members who share the interest
+    by_zone: list[tuple[float, ...]] = list(sig)
+    if inst.pref is not None:
+        by_zone = [(99.0 if tz is None else tz, *s) for tz, s in zip(inst.tz, sig, strict=True)]
     klass, class_ok = inst.klass, inst.class_ok
     blocked, met, ipoints = inst.blocked, inst.repeat_rank, inst.ipoints
     rejected: set[int] = set()  # disallowed pairs, so each is checked once
@@ -99,21 +109,26 @@ def _add_windows(inst: Instance, adj: Adjacency, window: tuple[int, int]) -> Non
         size = len(lst)
         if size < 2:
             continue
-        lst.sort(key=sig.__getitem__)
+        lst.sort(key=(by_zone if len(key) == 1 else sig).__getitem__)
         span = window[len(key) - 1]
         for p in range(size - 1):
             u = lst[p]
             nb_u, ok_u = adj[u], class_ok[klass[u]]
-            for v in lst[p + 1 : p + 1 + span]:
+            linked = 0
+            for v in lst[p + 1 : p + 1 + SKIP_FACTOR * span]:
                 if v in nb_u:
-                    continue
-                k = u * n + v if u < v else v * n + u
-                if k in rejected:
-                    continue
-                if not ok_u[klass[v]] or k in blocked or k in met:
-                    rejected.add(k)
-                    continue
-                nb_u[v] = adj[v][u] = ipoints(u, v)
+                    linked += 1
+                else:
+                    k = u * n + v if u < v else v * n + u
+                    if k in rejected:
+                        continue
+                    if not ok_u[klass[v]] or k in blocked or k in met:
+                        rejected.add(k)
+                        continue
+                    nb_u[v] = adj[v][u] = ipoints(u, v)
+                    linked += 1
+                if linked >= span:
+                    break
 
 
 def _prune(adj: Adjacency, keep: int) -> Adjacency:

@@ -185,6 +185,11 @@ class Instance:
             total += ROLE_POINTS
         return total
 
+    def cap_points(self, i: int) -> int:
+        """An upper bound on the points of any pair with i (sharing all i's interests)."""
+        total = BASE_POINTS + sum(self.points[x] for x in self.interests[i])
+        return total + (TZ_POINTS if self.pref is not None else 0) + (ROLE_POINTS if self.cross else 0)
+
     def group_valid(self, members: Sequence[int], allow_repeats: bool = True) -> bool:
         for x, i in enumerate(members):
             for j in members[x + 1 :]:

@@ -13,14 +13,15 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 import rustworkx as rx
 
 from .scoring import Adjacency
 
 IMPROVE_PER_EDGE = 8  # local-search evaluations allowed per graph edge
-CHAIN_WIDTH = 8  # neighbours tried at each step of an improving chain
+CHAIN_WIDTH = 6  # neighbours tried at each step of an improving chain
 REGION, REGION_BUDGET, REGION_PASSES = 500, 2000, 2  # exact re-solves inside the heuristic
 
 PairWeight = Callable[[int, int], int | None]
@@ -35,10 +36,6 @@ def exact_matching(adj: Adjacency) -> list[int]:
     for u, v in rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int):
         mate[u], mate[v] = v, u
     return mate
-
-
-def _heaviest(item: tuple[int, int]) -> tuple[int, int]:
-    return (-item[1], item[0])
 
 
 def greedy_matching(adj: Adjacency) -> list[int]:
@@ -56,16 +53,19 @@ def greedy_matching(adj: Adjacency) -> list[int]:
     return mate
 
 
-def improve_matching(adj: Adjacency, mate: list[int], budget: int, weight: PairWeight | None = None) -> int:
+def improve_matching(
+    adj: Adjacency, mate: list[int], budget: int, weight: PairWeight | None = None, cap: Sequence[int] | None = None
+) -> int:
     """Local search in place; returns the number of improving moves made.
 
-    ``weight`` prices pairs that are not edges of ``adj`` (None = not allowed); it is
-    only consulted for the partner swap of a 2-opt move, after a cheap bound says
-    the move could pay.
+    ``weight`` prices pairs that are not edges of ``adj`` (None = not allowed), to
+    close a chain; ``cap[u]`` bounds the points of any pair of u (default: u's best
+    edge), so that only closures that could pay are priced.
     """
     n = len(adj)
     top = [max(nb.values(), default=0) for nb in adj]
-    ranked = [sorted(nb.items(), key=_heaviest)[:CHAIN_WIDTH] for nb in adj]
+    bound = top if cap is None else cap
+    ranked = [sorted(nb.items(), key=itemgetter(1), reverse=True)[:CHAIN_WIDTH] for nb in adj]
     cache: dict[int, int] = {}
 
     def w_of(u: int, v: int) -> int:
@@ -95,7 +95,7 @@ def improve_matching(adj: Adjacency, mate: list[int], budget: int, weight: PairW
             touched = _improve_free(adj, mate, a)
             evals += len(adj[a])
         else:
-            gain, pairs, spent = _best_chain(ranked, mate, mw, top, a, w_of)
+            gain, pairs, spent = _best_chain(ranked, mate, mw, top, bound, a, w_of)
             evals += spent
             if gain > 0:
                 touched = (*(x for pair in pairs for x in pair), b)
@@ -120,6 +120,7 @@ def _best_chain(
     mate: list[int],
     mw: list[int],
     top: list[int],
+    cap: Sequence[int],
     a: int,
     price: Callable[[int, int], int],
 ) -> tuple[int, tuple[tuple[int, int], ...], int]:
@@ -132,6 +133,7 @@ def _best_chain(
     best_gain, evals = 0, 0
     best: tuple[tuple[int, int], ...] = ()
     top_b = top[b]
+    cap_b = min(top_b, cap[b])
     for c, wac in ranked[a]:
         evals += 1
         if c == b:
@@ -145,7 +147,7 @@ def _best_chain(
         g2 = g1 - mw[c]
         if g2 + top_b + top[d] <= best_gain:
             continue
-        if g2 + top_b > best_gain:
+        if g2 + min(cap_b, cap[d]) > best_gain:
             wbd = price(b, d)
             if wbd >= 0 and g2 + wbd > best_gain:
                 best_gain, best = g2 + wbd, ((a, c), (b, d))
@@ -162,7 +164,7 @@ def _best_chain(
                     best_gain, best = g3, ((a, c), (d, e))
                 continue
             g4 = g3 - mw[e]
-            if g4 + top_b <= best_gain:
+            if g4 + min(cap_b, cap[f]) <= best_gain:
                 continue
             wbf = price(b, f)
             if wbf >= 0 and g4 + wbf > best_gain:
@@ -257,12 +259,14 @@ def _improve_free(adj: Adjacency, mate: list[int], a: int) -> tuple[int, ...]:
     return ()
 
 
-def solve_matching(adj: Adjacency, exact: bool, weight: PairWeight | None = None) -> list[int]:
+def solve_matching(
+    adj: Adjacency, exact: bool, weight: PairWeight | None = None, cap: Sequence[int] | None = None
+) -> list[int]:
     """Exact blossom, or greedy + local search + region re-solves (``adj`` may gain
     priced edges from ``weight``). Returns ``mate`` (-1 = unmatched)."""
     if exact:
         return exact_matching(adj)
     mate = greedy_matching(adj)
-    improve_matching(adj, mate, IMPROVE_PER_EDGE * sum(len(nb) for nb in adj) + len(adj), weight)
+    improve_matching(adj, mate, IMPROVE_PER_EDGE * sum(len(nb) for nb in adj) + len(adj), weight, cap)
     refine_regions(adj, mate, REGION, REGION_BUDGET)
     return mate

@@ -1,0 +1,230 @@
+"""Property tests: the hard rules hold on random events, and small events are checked
+against an independent brute force (every possible arrangement)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.matching import Candidate, MatchResult, PastMeeting, Rules, interest_weights, match, pair_weight
+
+INTERESTS = ["python", "rust", "ml", "design", "sales", "golf", "chess", "jazz"]
+ROLES = [None, "recruiter", "candidate", "mentor"]
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Event:
+    candidates: list[Candidate]
+    history: list[PastMeeting]
+    blocks: list[tuple[int, int]]
+    rules: Rules
+    seed: int
+
+
+@st.composite
+def events(draw: st.DrawFn, max_n: int = 40, min_n: int = 0) -> Event:
+    """Random events. Small ones are drawn field by field (so Hypothesis can shrink
+    them finely); bigger ones come from a drawn seed, which keeps generation fast."""
+    n = draw(st.integers(min_n, max_n))
+    rules = Rules(
+        group_size=draw(st.sampled_from([2, 2, 3, 4])),
+        cross_roles=draw(st.sampled_from([frozenset(), frozenset({frozenset({"recruiter", "candidate"})})])),
+        max_per_role=draw(st.sampled_from([None, None, 1, 2])),
+        prefer_within_hours=draw(st.sampled_from([None, 3.0])),
+    )
+    platforms = draw(st.sampled_from([["console"], ["slack", "telegram"]]))
+    seed = draw(st.integers(0, 3))
+    if n > 10:
+        rnd = random.Random(draw(st.integers(0, 2**32)))
+        ids = rnd.sample(range(1, 10_000), n)
+        cands = [
+            Candidate(
+                member_id=m,
+                interests=frozenset(rnd.sample(INTERESTS, rnd.randint(0, 4))),
+                role=rnd.choice(ROLES),
+                utc_offset_hours=rnd.choice([None, float(rnd.randint(-12, 14))]),
+                platform=rnd.choice(platforms),
+                cross_platform_ok=rnd.random() < 0.5,
+                priority=rnd.random() < 0.1,
+            )
+            for m in ids
+        ]
+        blocks = [(rnd.choice(ids), rnd.choice(ids)) for _ in range(rnd.randint(0, n))]
+        met = [((rnd.choice(ids), rnd.choice(ids)), rnd.randint(0, 400)) for _ in range(rnd.randint(0, 2 * n))]
+    else:
+        ids = draw(st.lists(st.integers(1, 10_000), min_size=n, max_size=n, unique=True))
+        cands = [
+            Candidate(
+                member_id=m,
+                interests=frozenset(draw(st.lists(st.sampled_from(INTERESTS), max_size=4))),
+                role=draw(st.sampled_from(ROLES)),
+                utc_offset_hours=draw(st.one_of(st.none(), st.integers(-12, 14).map(float))),
+                platform=draw(st.sampled_from(platforms)),
+                cross_platform_ok=draw(st.booleans()),
+                priority=draw(st.integers(0, 9)) == 0,
+            )
+            for m in ids
+        ]
+        pair = st.tuples(st.sampled_from(ids), st.sampled_from(ids)) if ids else st.nothing()
+        blocks = draw(st.lists(pair, max_size=n)) if ids else []
+        met = draw(st.lists(st.tuples(pair, st.integers(0, 400)), max_size=2 * n)) if ids else []
+    history = [PastMeeting(a, b, T0 + timedelta(days=d)) for (a, b), d in met]
+    return Event(cands, history, blocks, rules, seed)
+
+
+class Oracle:
+    """The rules, written independently of the implementation."""
+
+    def __init__(self, ev: Event) -> None:
+        self.ev = ev
+        self.by_id = {c.member_id: c for c in ev.candidates}
+        self.blocked = {frozenset(p) for p in ev.blocks}
+        self.met: dict[frozenset[int], datetime] = {}
+        for m in ev.history:
+            k = frozenset((m.a, m.b))
+            self.met[k] = max(self.met.get(k, m.when), m.when)
+
+    def pair_ok(self, a: int, b: int) -> bool:
+        ca, cb = self.by_id[a], self.by_id[b]
+        if frozenset((a, b)) in self.blocked:
+            return False
+        if ca.platform != cb.platform and not (ca.cross_platform_ok and cb.cross_platform_ok):
+            return False
+        return not any(ca.role in s and cb.role in s and ca.role == cb.role for s in self.ev.rules.cross_roles)
+
+    def group_ok(self, members: Sequence[int], allow_repeats: bool = True) -> bool:
+        for x, a in enumerate(members):
+            for b in members[x + 1 :]:
+                if not self.pair_ok(a, b):
+                    return False
+                if not allow_repeats and frozenset((a, b)) in self.met:
+                    return False
+        cap = self.ev.rules.max_per_role
+        roles = Counter(self.by_id[m].role for m in members if self.by_id[m].role is not None)
+        return cap is None or all(k <= cap for k in roles.values())
+
+    def arrangements(self, ids: list[int], allow_repeats: bool) -> Iterator[list[tuple[int, ...]]]:
+        """Every set of disjoint valid groups (sizes g or g+1) over ``ids``."""
+        g = self.ev.rules.group_size
+        if not ids:
+            yield []
+            return
+        first, rest = ids[0], ids[1:]
+        yield from self.arrangements(rest, allow_repeats)  # ``first`` left out
+        for size in (g, g + 1):
+            for others in _combinations(rest, size - 1):
+                group = (first, *others)
+                if self.group_ok(group, allow_repeats):
+                    remaining = [m for m in rest if m not in others]
+                    for tail in self.arrangements(remaining, allow_repeats):
+                        yield [group, *tail]
+
+    def placement(self, groups: Sequence[Sequence[int]]) -> tuple[int, int]:
+        placed = [m for grp in groups for m in grp]
+        return sum(self.by_id[m].priority for m in placed), len(placed)
+
+    def best_placement(self, allow_repeats: bool) -> tuple[int, int]:
+        ids = sorted(self.by_id)
+        return max(self.placement(a) for a in self.arrangements(ids, allow_repeats))
+
+
+def _combinations(items: list[int], k: int) -> Iterator[tuple[int, ...]]:
+    if k == 0:
+        yield ()
+        return
+    for x in range(len(items) - k + 1):
+        for tail in _combinations(items[x + 1 :], k - 1):
+            yield (items[x], *tail)
+
+
+def check_invariants(ev: Event, res: MatchResult) -> Oracle:
+    oracle = Oracle(ev)
+    g = ev.rules.group_size
+    placed = [m for grp in res.groups for m in grp.members]
+    out = [lo.member_id for lo in res.left_out]
+    assert sorted(placed + out) == sorted(oracle.by_id), "everyone exactly once"
+    assert all(lo.reason for lo in res.left_out)
+    weights = interest_weights(ev.candidates)
+    for grp in res.groups:
+        assert list(grp.members) == sorted(grp.members)
+        assert len(grp.members) in (g, g + 1), grp
+        assert oracle.group_ok(grp.members), grp
+        pairs = [(a, b) for x, a in enumerate(grp.members) for b in grp.members[x + 1 :]]
+        assert grp.repeat == any(frozenset(p) in oracle.met for p in pairs)
+        expected = sum(pair_weight(oracle.by_id[a], oracle.by_id[b], weights, ev.rules) for a, b in pairs)
+        assert abs(grp.score - expected) < 1e-6
+    assert abs(res.total_score - sum(grp.score for grp in res.groups)) < 1e-6
+    # nobody left out who could simply have been added: no left-out member fits a group with room,
+    # and the left-out members cannot form a group among themselves
+    for m in out:
+        for grp in res.groups:
+            if len(grp.members) == g:
+                assert not oracle.group_ok((*grp.members, m)), (m, grp)
+    for group in _combinations(sorted(out), g):
+        assert not oracle.group_ok(group), group
+    return oracle
+
+
+def check_against_brute_force(oracle: Oracle, res: MatchResult) -> None:
+    ours = oracle.placement([grp.members for grp in res.groups])
+    # priority members first, then as many people as possible
+    assert ours == oracle.best_placement(allow_repeats=True)
+    if any(grp.repeat for grp in res.groups):
+        assert oracle.best_placement(allow_repeats=False) < ours, "avoidable repeat"
+
+
+COMMON = settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+
+
+@COMMON
+@given(events())
+def test_hard_rules_hold(ev: Event) -> None:
+    res = match(ev.candidates, ev.history, ev.blocks, ev.rules, seed=ev.seed)
+    check_invariants(ev, res)
+
+
+@COMMON
+@given(events())
+def test_heuristic_path_holds_the_rules(ev: Event) -> None:
+    res = match(ev.candidates, ev.history, ev.blocks, ev.rules, seed=ev.seed, exact_limit=0)
+    check_invariants(ev, res)
+
+
+@settings(deadline=None, max_examples=200)
+@given(events(max_n=8))
+def test_small_events_match_brute_force(ev: Event) -> None:
+    res = match(ev.candidates, ev.history, ev.blocks, ev.rules, seed=ev.seed)
+    check_against_brute_force(check_invariants(ev, res), res)
+
+
+@settings(deadline=None, max_examples=200)
+@given(events(max_n=8))
+def test_small_events_heuristic_path_matches_brute_force(ev: Event) -> None:
+    res = match(ev.candidates, ev.history, ev.blocks, ev.rules, seed=ev.seed, exact_limit=0)
+    check_against_brute_force(check_invariants(ev, res), res)
+
+
+@settings(deadline=None, max_examples=60)
+@given(events())
+def test_deterministic_and_order_independent(ev: Event) -> None:
+    first = match(ev.candidates, ev.history, ev.blocks, ev.rules, seed=ev.seed)
+    again = match(ev.candidates, ev.history, ev.blocks, ev.rules, seed=ev.seed)
+    shuffled = list(ev.candidates)
+    shuffled.reverse()
+    reordered = match(shuffled, list(reversed(ev.history)), list(reversed(ev.blocks)), ev.rules, seed=ev.seed)
+    assert first == again == reordered
+
+
+@settings(deadline=None, max_examples=6)
+@given(events(min_n=401, max_n=700), st.sampled_from([0, 3000]))
+def test_sparse_graph_path_holds_the_rules(ev: Event, exact_limit: int) -> None:
+    """Above graph.DENSE_LIMIT members the candidate graph is sparse."""
+    res = match(ev.candidates, ev.history, ev.blocks, ev.rules, seed=ev.seed, exact_limit=exact_limit)
+    check_invariants(ev, res)
