@@ -22,13 +22,13 @@ NO_OPTION = "That option is no longer in the poll. Send /interests for the curre
 
 async def interests(ctx: Context, args: str) -> None:
     event = await ctx.current_event()
-    ctx.reply(await _keyboard(ctx, event))
+    ctx.reply(await _keyboard(ctx, event.id, event.name))
 
 
 async def open_poll(ctx: Context, value: str) -> None:
     """The "Choose my interests" button on a welcome or reminder message."""
     event = await _event_of(ctx, value)
-    ctx.reply(await _keyboard(ctx, event))
+    ctx.reply(await _keyboard(ctx, event.id, event.name))
 
 
 async def choose(ctx: Context, value: str) -> None:
@@ -39,7 +39,7 @@ async def choose(ctx: Context, value: str) -> None:
         raise UserError(NO_OPTION)
     found = (
         await ctx.session.execute(
-            select(Event, Participant.member_id, Participant.left_at)
+            select(Event.id, Event.name, Event.join_code, Participant.member_id, Participant.left_at)
             .join(InterestOption, InterestOption.event_id == Event.id)
             .outerjoin(Participant, (Participant.event_id == Event.id) & (Participant.member_id == member.id))
             .where(InterestOption.id == int(option_id_text))
@@ -47,9 +47,9 @@ async def choose(ctx: Context, value: str) -> None:
     ).first()
     if found is None:
         raise UserError(NO_OPTION)
-    event, participant_id, left_at = found
+    event_id, name, join_code, participant_id, left_at = found
     if participant_id is None or left_at is not None:
-        raise UserError(f"You're not in {event.name} any more. Join it again with /join {event.join_code}.")
+        raise UserError(f"You're not in {name} any more. Join it again with /join {join_code}.")
     option_id = int(option_id_text)
     if state == SELECT:
         await set_choice(ctx.session, member.id, option_id)
@@ -57,7 +57,7 @@ async def choose(ctx: Context, value: str) -> None:
         await ctx.session.execute(
             delete(MemberInterest).where(MemberInterest.member_id == member.id, MemberInterest.option_id == option_id)
         )
-    ctx.edit(await _keyboard(ctx, event))
+    ctx.edit(await _keyboard(ctx, event_id, name))
 
 
 async def done(ctx: Context, value: str) -> None:
@@ -94,35 +94,34 @@ async def set_choice(session: AsyncSession, member_id: int, option_id: int) -> N
     )
 
 
-async def _keyboard(ctx: Context, event: Event) -> Message:
+async def _keyboard(ctx: Context, event_id: int, event_name: str) -> Message:
     assert ctx.member is not None
     rows = (
         await ctx.session.execute(
-            select(InterestOption, MemberInterest.member_id)
+            select(InterestOption.id, InterestOption.label, MemberInterest.member_id)
             .outerjoin(
                 MemberInterest,
                 (MemberInterest.option_id == InterestOption.id) & (MemberInterest.member_id == ctx.member.id),
             )
-            .where(InterestOption.event_id == event.id)
+            .where(InterestOption.event_id == event_id)
             .order_by(InterestOption.position)
         )
     ).all()
-    options = [option for option, _ in rows]
-    if not options:
-        raise UserError(f"The organisers of {event.name} haven't set up the interest poll yet.")
-    chosen = {option.id for option, member_id in rows if member_id is not None}
-    builder = MessageBuilder().line("What are you into? Pick as many as you like for ", bold(event.name), ".")
+    if not rows:
+        raise UserError(f"The organisers of {event_name} haven't set up the interest poll yet.")
+    chosen = {option_id for option_id, _, member_id in rows if member_id is not None}
+    builder = MessageBuilder().line("What are you into? Pick as many as you like for ", bold(event_name), ".")
     builder.line(italic(f"{len(chosen)} selected. Press Done when you're finished."))
     row: list[Button] = []
-    for option in options:
-        selected = option.id in chosen
-        label = f"✅ {option.label}" if selected else option.label
-        row.append(Button(label, "pick", f"{option.id}.{CLEAR if selected else SELECT}"))
+    for option_id, option_label, _ in rows:
+        selected = option_id in chosen
+        label = f"✅ {option_label}" if selected else option_label
+        row.append(Button(label, "pick", f"{option_id}.{CLEAR if selected else SELECT}"))
         if len(row) == 2:
             builder.buttons(*row)
             row = []
     builder.buttons(*row)
-    builder.buttons(Button("Done", "picked", str(event.id)))
+    builder.buttons(Button("Done", "picked", str(event_id)))
     return builder.build()
 
 
