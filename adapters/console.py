@@ -104,7 +104,8 @@ class ConsolePlatform:
 
 def console_sender(name: str) -> Sender:
     clean = "".join(ch for ch in name.strip() if ch.isprintable())[:5000]
-    return Sender(PLATFORM, clean.lower(), clean, handle=clean.lower())
+    user_id = clean.lower()[:64]  # the platform's id: as long as a platform id may be
+    return Sender(PLATFORM, user_id, clean, handle=user_id)
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Shell:
                 return "Say who to be: /as alice"
             self.user = console_sender(name).display_name
             return f"You are now {self.user}."
-        if line.isdigit():
+        if line.isascii() and line.isdigit() and len(line) < 4:
             button = self.console.press(sender.user_id, int(line))
             if button is None:
                 return f"There is no button {line} on your last message."

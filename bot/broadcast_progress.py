@@ -26,17 +26,17 @@ async def update_progress(database: Database, platforms: Mapping[str, Platform],
         progress = await session.scalar(
             select(OutboxMessage).where(OutboxMessage.key == f"broadcast:{broadcast.id}:progress")
         )
+        if event is None or progress is None or progress.platform_message_id is None:
+            return  # not shown to the organiser yet: its own delivery triggers the next update
         counts = dict(
             (
                 await session.execute(
                     select(OutboxMessage.status, func.count())
-                    .where(OutboxMessage.broadcast_id == broadcast.id)
+                    .where(OutboxMessage.broadcast_id == broadcast.id, OutboxMessage.id != progress.id)
                     .group_by(OutboxMessage.status)
                 )
             ).all()
         )
-        if event is None or progress is None or progress.platform_message_id is None:
-            return
         port = platforms.get(progress.platform)
         if port is None:
             return

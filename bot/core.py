@@ -13,6 +13,7 @@ from bot.errors import UserError
 from bot.messages import Action, Incoming, Reply, text
 from storage import members as member_queries
 from storage.database import Database
+from storage.models import MemberStatus
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class Core:
                 member = await member_queries.find(session, sender.platform, sender.user_id)
                 if member is not None:
                     member_queries.refresh_profile(member, sender.display_name, sender.handle)
+                    if member.status == MemberStatus.UNREACHABLE:  # they wrote to us: we can reach them again
+                        member.status = MemberStatus.ACTIVE
                 ctx = Context(session, sender, self.clock, self.policy, member, self._rng, incoming.chat)
                 await self.router.dispatch(ctx, incoming)
         except UserError as refusal:

@@ -103,7 +103,7 @@ class Delivery:
             await self.sleep(overall_wait)
         self.limiter.record(row.platform, row.address, is_group, self.clock.now())
         async with self.database.transaction() as session:
-            if not await outbox.start_sending(session, row.id, self.worker_id):
+            if not await outbox.start_sending(session, row.id, self.worker_id, self.clock.now() + self.lease):
                 return "deferred"  # our lease ran out and the row was given to another worker
         try:
             delivered = await self.platforms[row.platform].send(
@@ -125,6 +125,8 @@ class Delivery:
     async def _record(self, row: Claimed, result: Result) -> Outcome:
         values = {**result.values, "lease_until": None}
         async with self.database.transaction() as session:
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+            # Only while the row is still ours: if our lease ran out and another worker took it, its outcome wins.
+            mine = (OutboxMessage.id == row.id) & (OutboxMessage.claimed_by == self.worker_id)
+            await session.execute(update(OutboxMessage).where(mine).values(**values))
             await apply_consequences(session, row, result, self.clock.now())
         return result.outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -78,6 +79,11 @@ def event_start(day: date, at: time, zone: ZoneInfo, now: datetime) -> datetime:
     """The event's start in UTC; it must be in the future."""
     local = datetime.combine(day, at, tzinfo=zone)
     start = local.astimezone(UTC)
+    if start.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise UserError(
+            f"{at.strftime('%H:%M')} doesn't exist on {day.isoformat()} in {zone.key}: the clocks jump "
+            "forward then. Pick another time."
+        )
     if start <= now:
         raise UserError(
             f"{day.isoformat()} {at.strftime('%H:%M')} in {zone.key} has already passed. Pick a future date."
@@ -104,15 +110,22 @@ def poll_options(value: str) -> list[str]:
     return options
 
 
+def small_int(value: str, *, signed: bool = False) -> int | None:
+    """A short ASCII whole number, or None: ``str.isdigit`` alone accepts "²", which ``int`` refuses."""
+    raw = value.strip()
+    return int(raw) if re.fullmatch(r"[+-]?\d{1,6}" if signed else r"\d{1,9}", raw) else None
+
+
 def weeks(value: str) -> int | None:
     raw = value.strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 52:
+    number = small_int(raw)
+    if number is None or not 1 <= number <= 52:
         raise UserError(
             "Pause for a whole number of weeks from 1 to 52, e.g. /pause 2, or /pause to pause until /resume."
         )
-    return int(raw)
+    return number
 
 
 def join_code(value: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Text, cast, delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, MemberStatus
+from storage.models import Member, MemberStatus, OutboxMessage
 
 NAME_LIMIT = 100
 HANDLE_LIMIT = 64
@@ -33,21 +35,32 @@ async def enrol(
     language: str | None,
     now: datetime,
 ) -> Member:
-    """The member for this platform user, created (with consent recorded now) if new."""
+    """The member for this platform user, created (with consent recorded now) if new.
+
+    Two first messages of the same person can arrive at once (two replicas): the insert skips an existing row
+    instead of failing, and both then read the one member.
+    """
     member = await find(session, platform, user_id)
-    if member is None:
-        member = Member(
+    if member is not None:
+        return member
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(Member)
+        .values(
             platform=platform,
             platform_user_id=user_id,
             display_name=clip(display_name, NAME_LIMIT) or "Someone",
             handle=clip(handle, HANDLE_LIMIT) if handle else None,
             language=(language or "")[:16] or None,
             status=MemberStatus.ACTIVE,
+            cross_platform_ok=False,
             consented_at=now,
             created_at=now,
         )
-        session.add(member)
-        await session.flush()
+        .on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
+    )
+    member = await find(session, platform, user_id)
+    assert member is not None
     return member
 
 
@@ -61,6 +74,24 @@ def refresh_profile(member: Member, display_name: str, handle: str | None) -> No
         member.handle = new_handle
 
 
-async def erase(session: AsyncSession, member_id: int) -> None:
-    """Delete the member; every row holding their id goes with them (foreign keys cascade)."""
-    await session.execute(delete(Member).where(Member.id == member_id))
+async def erase(session: AsyncSession, member: Member) -> None:
+    """Delete the member; every row holding their id goes with them (foreign keys cascade).
+
+    Outbox rows can hold their platform id without a foreign key: a group conversation's address lists every
+    member's id, and messages to others name them (mentions). Those rows are deleted too: a message about
+    someone who asked to be forgotten is not sent, and a sent one is not kept.
+    """
+    listed = (literal(",") + OutboxMessage.address + literal(",")).like(
+        f"%,{_like(member.platform_user_id)},%", escape="\\"
+    )
+    in_group = (OutboxMessage.address_kind == "group") & (OutboxMessage.platform == member.platform) & listed
+    mention = f'%["{_like(member.platform)}", "{_like(member.platform_user_id)}",%'
+    named = cast(OutboxMessage.payload, Text).like(mention, escape="\\")
+    await session.execute(delete(OutboxMessage).where(in_group | named))
+    await session.execute(delete(Member).where(Member.id == member.id))
+
+
+def _like(value: str) -> str:
+    """``value`` as a literal inside a LIKE pattern (and inside JSON, where it was written escaped)."""
+    as_json = json.dumps(value)[1:-1]
+    return as_json.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

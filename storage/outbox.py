@@ -108,7 +108,7 @@ async def claim_due(
     ]
 
 
-async def start_sending(session: AsyncSession, row_id: int, worker_id: str) -> bool:
+async def start_sending(session: AsyncSession, row_id: int, worker_id: str, lease_until: datetime) -> bool:
     """Mark a claimed row as handed to the platform; False if the claim was lost (its lease expired)."""
     result = await session.execute(
         update(OutboxMessage)
@@ -117,7 +117,7 @@ async def start_sending(session: AsyncSession, row_id: int, worker_id: str) -> b
             OutboxMessage.status == OutboxStatus.CLAIMED,
             OutboxMessage.claimed_by == worker_id,
         )
-        .values(status=OutboxStatus.SENDING)
+        .values(status=OutboxStatus.SENDING, lease_until=lease_until)
         .returning(OutboxMessage.id)
     )
     return result.first() is not None

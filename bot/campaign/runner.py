@@ -9,14 +9,17 @@ otherwise recorded as skipped.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign.plan import PRE_EVENT
-from bot.campaign.steps import HANDLERS, StepRun
+from bot.campaign.steps import HANDLERS, StepRun, schedule_next_round
 from bot.clock import Clock
 from bot.context import Policy
+from bot.errors import UserError
+from bot.intros.candidates import wake_expired_pauses
 from storage.database import Database
 from storage.models import CampaignStep, Event, StepStatus
 
@@ -38,9 +41,24 @@ class CampaignRunner:
             handled.append(outcome)
         return handled
 
+    async def _run_step(self, session: AsyncSession, event: Event, step: CampaignStep, now: datetime) -> None:
+        """Run the step's handler in a savepoint: a step that fails is recorded as failed (and skipped), so it
+        cannot block the steps behind it."""
+        try:
+            async with session.begin_nested():
+                step.note = (await HANDLERS[step.kind](StepRun(session, event, step, now, self.policy)))[:200]
+            step.status = StepStatus.DONE
+        except Exception as error:
+            reason = error.message if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+            log.exception("campaign step failed", extra={"event_id": event.id, "step": step.key})
+            step.status, step.note = StepStatus.SKIPPED, f"failed: {reason}"[:200]
+            if step.kind == "community_round":
+                schedule_next_round(session, event, step, now)
+
     async def _run_one(self) -> str | None:
         now = self.clock.now()
         async with self.database.transaction() as session:
+            await wake_expired_pauses(session, now)
             query = (
                 select(CampaignStep)
                 .where(
@@ -61,9 +79,10 @@ class CampaignRunner:
             useful_until = event.starts_at if step.kind in PRE_EVENT else step.due_at + LATE_GRACE
             if now >= useful_until:
                 step.status, step.note = StepStatus.SKIPPED, "missed while the bot was down; no longer useful"
+                if step.kind == "community_round":
+                    schedule_next_round(session, event, step, now)
             else:
-                step.note = (await HANDLERS[step.kind](StepRun(session, event, step, now, self.policy)))[:200]
-                step.status = StepStatus.DONE
+                await self._run_step(session, event, step, now)
             step.finished_at = now
             log.info(
                 "campaign step",

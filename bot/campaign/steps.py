@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,7 +141,9 @@ async def interest_prompt(run: StepRun) -> str:
     return f"queued {await enqueue(run.session, [message], run.now)}"
 
 
-async def intros(run: StepRun) -> str:
+async def intros(run: StepRun, *, repeatable: bool = False) -> str:
+    if not repeatable and await run.session.scalar(select(func.count()).where(Round.event_id == run.event.id)):
+        return "skipped: the organisers already ran a round (/match now)"
     plan = await plan_round(run.session, run.event, run.now)
     if not plan.result.groups and not plan.result.left_out:
         return "nobody to introduce"
@@ -235,16 +237,21 @@ async def round_notice(run: StepRun) -> str:
 
 
 async def community_round(run: StepRun) -> str:
-    note = await intros(run)
-    recurrence = run.event.recurrence or {}
-    if recurrence:
-        after = run.step.due_at
-        if recurrence.get("every") == "fortnightly":
-            from datetime import timedelta
-
-            after += timedelta(days=7)
-        add_community_round(run.session, run.event, next_occurrence(recurrence, run.event.time_zone, after), run.now)
+    note = await intros(run, repeatable=True)
+    schedule_next_round(run.session, run.event, run.step, run.now)
     return note
+
+
+def schedule_next_round(session: AsyncSession, event: Event, step: CampaignStep, now: datetime) -> None:
+    """A community's next round (and its notice), whatever became of this one: a missed round never ends the
+    series."""
+    recurrence = event.recurrence or {}
+    if not recurrence:
+        return
+    after = max(step.due_at, now)
+    if recurrence.get("every") == "fortnightly":
+        after += timedelta(days=7)
+    add_community_round(session, event, next_occurrence(recurrence, event.time_zone, after), now)
 
 
 HANDLERS: dict[str, Callable[[StepRun], Awaitable[str]]] = {

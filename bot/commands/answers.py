@@ -11,17 +11,21 @@ from bot.intros.candidates import load_pool
 from bot.intros.rounds import IntroQueue, seed_for
 from bot.matching import Group, match
 from bot.messages import MessageBuilder, text
+from bot.parsing import small_int
 from storage.models import Block, Event, Intro, IntroGroup, IntroState, Member, Round
 from storage.outbox import NewMessage
 
 CLOSED = "That introduction is no longer open."
 
 
-async def _mine(ctx: Context, group_value: str) -> tuple[Intro, IntroGroup, list[Member]]:
-    """The sender's intro in this group, the group, and the other members."""
+async def _mine(ctx: Context, group_value: str, *, introduced: bool = True) -> tuple[Intro, IntroGroup, list[Member]]:
+    """The sender's intro in this group, the group (locked: answers of a group are taken one at a time), and the
+    other members. ``introduced``: the names are out; a group still waiting for opt-ins reveals nobody."""
     member = ctx.require_member()
-    group = await ctx.session.get(IntroGroup, int(group_value)) if group_value.isdigit() else None
-    if group is None:
+    group_id = small_int(group_value)
+    lock = ctx.session.get_bind().dialect.name == "postgresql"
+    group = await ctx.session.get(IntroGroup, group_id, with_for_update=lock) if group_id is not None else None
+    if group is None or (introduced and group.state != "introduced"):
         raise UserError(CLOSED)
     rows = (
         await ctx.session.execute(
@@ -65,7 +69,7 @@ async def never_again(ctx: Context, value: str) -> None:
 
 async def opt_in(ctx: Context, value: str) -> None:
     group_value, _, answer = value.partition(".")
-    intro, group, others = await _mine(ctx, group_value)
+    intro, group, others = await _mine(ctx, group_value, introduced=False)
     if answer not in ("yes", "no"):
         raise UserError(CLOSED)
     if intro.state == IntroState.ACCEPTED and answer == "yes":
@@ -82,6 +86,10 @@ async def opt_in(ctx: Context, value: str) -> None:
         ctx.reply(text("No problem, nobody will be told who you are. Maybe next round!"))
         return
     intro.state = IntroState.ACCEPTED
+    if not others:  # everyone else has erased themselves since: there is nobody left to meet
+        intro.state, group.state = IntroState.FREED, "dissolved"
+        ctx.reply(text("Sorry, your possible match is no longer available. You're first in line next round."))
+        return
     states = {i.state for i in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all()}
     if states != {IntroState.ACCEPTED}:
         ctx.reply(text("Great! I'll share names as soon as everyone has said yes."))
@@ -162,7 +170,8 @@ async def rate(ctx: Context, value: str) -> None:
 async def _answerable(ctx: Context, value: str, allowed: tuple[str, ...]) -> tuple[Intro, str]:
     intro_id, _, answer = value.partition(".")
     member = ctx.require_member()
-    intro = await ctx.session.get(Intro, int(intro_id)) if intro_id.isdigit() else None
+    number = small_int(intro_id)
+    intro = await ctx.session.get(Intro, number) if number is not None else None
     if intro is None or intro.member_id != member.id or answer not in allowed:
         raise UserError(CLOSED)
     return intro, answer

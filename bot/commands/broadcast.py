@@ -132,6 +132,7 @@ async def queue_broadcast(session: AsyncSession, event: Event, broadcast_id: int
                 progress.to_dict(),
                 organiser.id,
                 event.id,
+                broadcast_id=row.id,  # sending it also triggers an update (the recipients may be done first)
             ),
         )
     return await enqueue(session, messages, now)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import Button, Message, MessageBuilder, bold, italic
+from bot.parsing import small_int
 from storage import events as event_queries
 from storage.models import Event, InterestOption, MemberInterest, Participant
 
@@ -35,14 +36,15 @@ async def choose(ctx: Context, value: str) -> None:
     """The hottest inbound path (a burst of answers after each welcome): three statements, no ORM loads."""
     option_id_text, _, state = value.partition(".")
     member = ctx.require_member()
-    if not option_id_text.isdigit() or state not in (SELECT, CLEAR):
+    option_id = small_int(option_id_text)
+    if option_id is None or state not in (SELECT, CLEAR):
         raise UserError(NO_OPTION)
     found = (
         await ctx.session.execute(
             select(Event.id, Event.name, Event.join_code, Participant.member_id, Participant.left_at)
             .join(InterestOption, InterestOption.event_id == Event.id)
             .outerjoin(Participant, (Participant.event_id == Event.id) & (Participant.member_id == member.id))
-            .where(InterestOption.id == int(option_id_text))
+            .where(InterestOption.id == option_id)
         )
     ).first()
     if found is None:
@@ -50,7 +52,6 @@ async def choose(ctx: Context, value: str) -> None:
     event_id, name, join_code, participant_id, left_at = found
     if participant_id is None or left_at is not None:
         raise UserError(f"You're not in {name} any more. Join it again with /join {join_code}.")
-    option_id = int(option_id_text)
     if state == SELECT:
         await set_choice(ctx.session, member.id, option_id)
     else:
@@ -77,7 +78,8 @@ async def done(ctx: Context, value: str) -> None:
 
 async def _event_of(ctx: Context, value: str) -> Event:
     member = ctx.require_member()
-    event = await ctx.session.get(Event, int(value)) if value.isdigit() else None
+    event_id = small_int(value)
+    event = await ctx.session.get(Event, event_id) if event_id is not None else None
     if event is None:
         raise UserError("That event no longer exists.")
     participant = await event_queries.participant(ctx.session, event.id, member.id)

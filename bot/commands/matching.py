@@ -7,6 +7,7 @@ from bot.errors import UserError
 from bot.intros import followups, texts
 from bot.intros.rounds import Plan, plan_round, run_round
 from bot.messages import Button, MessageBuilder, bold, italic
+from bot.parsing import small_int
 from bot.views import plural
 from storage.models import Event
 
@@ -30,11 +31,14 @@ async def match(ctx: Context, args: str) -> None:
 async def send_round(ctx: Context, value: str) -> None:
     """The "Send these intros" button under a preview."""
     event_id, _, number = value.partition(".")
-    event = await ctx.session.get(Event, int(event_id)) if event_id.isdigit() and number.isdigit() else None
+    event_number, round_number = small_int(event_id), small_int(number)
+    valid = event_number is not None and round_number is not None
+    event = await ctx.session.get(Event, event_number) if valid else None
     if event is None:
         raise UserError("That preview is no longer valid. Send /match again.")
     await ctx.require_organiser(event)
-    plan = await plan_round(ctx.session, event, ctx.clock.now(), int(number))
+    assert round_number is not None
+    plan = await plan_round(ctx.session, event, ctx.clock.now(), round_number)
     await _send(ctx, event, plan)
 
 

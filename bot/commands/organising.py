@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -32,7 +32,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are r
 
 
 async def newevent(ctx: Context, args: str, forms: Forms) -> None:
-    _require_creator(ctx)
+    require_creator(ctx)
     if not args:
         await forms.start(ctx, "newevent")
         return
@@ -53,7 +53,7 @@ async def newevent(ctx: Context, args: str, forms: Forms) -> None:
     )
 
 
-def _require_creator(ctx: Context) -> None:
+def require_creator(ctx: Context) -> None:
     if not ctx.policy.may_create_events(ctx.sender):
         raise UserError("Creating events is limited to this community's organisers. Ask one of them to add you.")
 
@@ -95,7 +95,7 @@ async def _fresh_code(ctx: Context) -> str:
 
 def _future_date(ctx: Context, data: dict[str, Any], value: str) -> str:
     day = parsing.event_date(value)
-    if day < ctx.clock.now().date():
+    if day < (ctx.clock.now() - timedelta(hours=12)).date():  # past everywhere, even at UTC-12
         raise UserError(f"{day.isoformat()} has already passed. Pick a future date.")
     return day.isoformat()
 

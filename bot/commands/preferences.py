@@ -76,10 +76,10 @@ async def rules(ctx: Context, args: str) -> None:
             current["cross_roles"] = [*current.get("cross_roles", []), pair]
         elif setting in ("cap", "tz") and value == "off":
             current.pop("max_per_role" if setting == "cap" else "prefer_within_hours", None)
-        elif setting == "cap" and value.isdigit() and 1 <= int(value) <= 4:
-            current["max_per_role"] = int(value)
-        elif setting == "tz" and value.isdigit() and 0 <= int(value) <= 24:
-            current["prefer_within_hours"] = int(value)
+        elif setting == "cap" and (cap := parsing.small_int(value)) is not None and 1 <= cap <= 4:
+            current["max_per_role"] = cap
+        elif setting == "tz" and (hours := parsing.small_int(value)) is not None and 0 <= hours <= 24:
+            current["prefer_within_hours"] = hours
         else:
             raise UserError(RULES_USAGE)
         event.rules = current

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from bot.commands.interests import labels_of
 from bot.context import Context
 from bot.messages import Button, MessageBuilder, bold, code, text
-from bot.views import local_start
+from bot.views import date_only, local_start
 from storage import events as event_queries
 from storage import members as member_queries
-from storage.models import Block, Event, IntroHistory, Member, Participant
+from storage.models import Block, Conversation, Event, Intro, IntroHistory, Member, OutboxMessage, Participant
 
 CONFIRM, KEEP = "yes", "no"
 
@@ -31,7 +31,7 @@ async def profile(ctx: Context, args: str) -> None:
     builder.line(f"Language: {member.language or 'not set'}")
     status = member.status
     if member.paused_until is not None and status == "paused":
-        status += f" until {member.paused_until:%d %b %Y}"
+        status += f" until {date_only(member.paused_until, member.time_zone)}"
     builder.line(f"Status: {status}")
     organised = await event_queries.organised_by(ctx.session, member.id)
     for event in await event_queries.joined_by(ctx.session, member.id):
@@ -71,6 +71,8 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
                 "left_at": participant.left_at.isoformat() if participant.left_at else None,
                 "interests": await labels_of(ctx, member.id, event.id),
                 "organiser": await event_queries.is_organiser(session, event.id, member.id),
+                "role": participant.role,
+                "rsvp": participant.rsvp,
             }
         )
     blocks = (await session.scalars(select(Block).where(Block.member_id == member.id))).all()
@@ -90,6 +92,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
         "paused_until": member.paused_until.isoformat() if member.paused_until else None,
         "consented_at": member.consented_at.isoformat() if member.consented_at else None,
         "created_at": member.created_at.isoformat(),
+        "introductions_across_platforms": member.cross_platform_ok,
         "events": participations,
         "blocked_member_ids": [block.blocked_id for block in blocks],
         "introductions": [
@@ -99,6 +102,14 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
             }
             for i in intros
         ],
+        "round_answers": [
+            {"round_id": i.round_id, "state": i.state, "met": i.met, "rating": i.rating}
+            for i in (await session.scalars(select(Intro).where(Intro.member_id == member.id))).all()
+        ],
+        "form_in_progress": form.form if (form := await session.get(Conversation, member.id)) else None,
+        "messages_waiting": await session.scalar(
+            select(func.count()).where(OutboxMessage.member_id == member.id, OutboxMessage.status == "queued")
+        ),
     }
 
 
@@ -119,6 +130,6 @@ async def confirm_forget(ctx: Context, value: str) -> None:
     if value != CONFIRM:
         ctx.edit(text("Nothing was erased."))
         return
-    await member_queries.erase(ctx.session, ctx.member.id)
+    await member_queries.erase(ctx.session, ctx.member)
     ctx.member = None
     ctx.edit(text("Done: everything about you is erased. If you join again, you start fresh."))

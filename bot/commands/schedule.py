@@ -43,9 +43,9 @@ async def schedule(ctx: Context, args: str) -> None:
         if action in ("on", "off"):
             step.enabled = action == "on"
         else:
-            if len(words) != 4 or not words[2].lstrip("-+").isdigit() or step.day_offset is None:
+            offset = parsing.small_int(words[2], signed=True) if len(words) == 4 else None
+            if offset is None or not -60 <= offset <= 60 or step.day_offset is None:
                 raise UserError(USAGE)
-            offset = int(words[2])
             at = parsing.event_time(words[3].zfill(5)).strftime("%H:%M")
             due = step_due(event.starts_at, event.time_zone, offset, at, None)
             if due <= ctx.clock.now():
@@ -80,8 +80,9 @@ async def move_event(ctx: Context, args: str) -> None:
 
 async def newcommunity(ctx: Context, args: str) -> None:
     """A community without a date: recurring rounds on a weekday and hour in its time zone."""
-    from bot.commands.organising import new_event_row
+    from bot.commands.organising import new_event_row, require_creator
 
+    require_creator(ctx)
     parts = parsing.split_args(args)
     if (
         len(parts) != 5
@@ -116,7 +117,8 @@ async def rsvp(ctx: Context, value: str) -> None:
 
     event_id, _, answer = value.partition(".")
     member = ctx.require_member()
-    participant = await event_queries.participant(ctx.session, int(event_id), member.id) if event_id.isdigit() else None
+    number = parsing.small_int(event_id)
+    participant = await event_queries.participant(ctx.session, number, member.id) if number is not None else None
     if participant is None or answer not in ("yes", "no"):
         raise UserError("That question is no longer open.")
     participant.rsvp = answer

@@ -51,7 +51,7 @@ async def send_followups(
     messages, asked, paused = [], 0, 0
     for intro, member in rows:
         intro.followup_sent_at = now
-        if await _silent_for_three_rounds(session, member.id, intro.id):
+        if await _silent_for_three_rounds(session, member.id, intro.id, now):
             member.status, member.paused_until = MemberStatus.PAUSED, None
             messages.append(
                 _to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event, deliver_at)
@@ -75,12 +75,12 @@ def _to(
     )
 
 
-async def _silent_for_three_rounds(session: AsyncSession, member_id: int, current_intro_id: int) -> bool:
+async def _silent_for_three_rounds(session: AsyncSession, member_id: int, current_intro_id: int, now: datetime) -> bool:
     """True when the member's last three follow-ups before this one all went unanswered."""
     previous = (
         await session.scalars(
             select(Intro.met)
-            .where(Intro.member_id == member_id, Intro.id != current_intro_id, Intro.followup_sent_at.is_not(None))
+            .where(Intro.member_id == member_id, Intro.id != current_intro_id, Intro.followup_sent_at < now)
             .order_by(Intro.id.desc())
             .limit(SILENT_ROUNDS)
         )

@@ -75,3 +75,35 @@ async def test_forget_leaves_no_row_with_the_members_ids(talk: Talk, core: Core,
     assert leftovers == []
     assert "bob" in bob_outbox  # others' data is untouched
     assert "I store nothing about you" in await talk.say(ALICE, "/mydata")
+
+
+async def test_forget_removes_messages_that_name_the_member(database: object, clock: object) -> None:
+    import random
+
+    from bot.clock import ManualClock
+    from bot.context import Policy
+    from storage.database import Database
+    from tests.core.conftest import create_event
+
+    assert isinstance(database, Database) and isinstance(clock, ManualClock)
+    core = Core(database, clock, Policy(group_dm_platforms=frozenset({"console"})), rng=random.Random(4))
+    talk = Talk(core)
+    code = await create_event(talk)
+    await talk.say(OLIVIA, "/poll Python, Hiking")
+    for who in (ALICE, BOB):
+        await talk.say(who, f"/join {code}")
+    await talk.say(OLIVIA, "/match now")  # one group conversation "alice,bob" and intros naming both
+    await talk.say(OLIVIA, "/followup")
+    await talk.say(OLIVIA, "/broadcast See you on Thursday")
+    async with core.database.transaction() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    assert any(row.address == "alice,bob" for row in rows)
+    assert any('"alice"' in json.dumps(row.payload) and row.address == "bob" for row in rows)
+    await talk.say(ALICE, "/forget")
+    await talk.press(ALICE, "Yes, erase me")
+    async with core.database.transaction() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    assert any("See you on Thursday" in json.dumps(row.payload) for row in rows if row.address == "bob")  # kept
+    for row in rows:
+        assert "alice" not in row.address.split(",")
+        assert '["console", "alice"' not in json.dumps(row.payload)
