@@ -2,13 +2,17 @@
 
 Small events get every allowed pair. Large ones get a sparse graph, never O(n^2):
 
-* Buckets: one per interest and one per *pair* of interests a member holds
-  (an inverted index on interests and on interest pairs). Everyone in a pair bucket
-  shares at least those two interests, which is where the best partners are.
-* Inside a bucket members are sorted by their whole interest signature (rarest
-  interests first), so neighbours in the bucket tend to share their other rare
-  interests too; each member is linked to its ``window`` neighbours on each side.
-  Windows shrink as events grow, which bounds the work at O(n) per bucket kind.
+* Buckets: one per interest and one per *pair* of interests a member holds (an
+  inverted index on interests and on interest pairs, over each member's
+  MAX_PAIRED_INTERESTS rarest interests). Everyone in a pair bucket shares at least
+  those two interests, which is where the best partners are.
+* Inside a pair bucket members are sorted by their whole interest signature
+  (rarest interests first), so neighbours also tend to share their other rare
+  interests; single-interest buckets are sorted by time zone first when the rules
+  prefer close time zones. Each member is linked to the next ``window`` members of
+  each bucket that it may meet; disallowed pairs are skipped (past meetings pile up
+  exactly where the best partners are, round after round). Windows shrink as
+  events grow, so the work per member stays flat.
 * Each member keeps its ``keep`` best links (an edge stays if either end keeps it),
   then gets a few random allowed partners so that people with no or unusual
   interests still have candidates.
