@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Event, EventOrganiser, InterestOption, Member, MemberInterest, Participant
+from storage.models import Event, EventOrganiser, InterestOption, Member, Participant
 
 
 async def by_code(session: AsyncSession, code: str) -> Event | None:
@@ -49,26 +49,6 @@ async def joined_by(session: AsyncSession, member_id: int) -> Sequence[Event]:
 
 async def options(session: AsyncSession, event_id: int) -> Sequence[InterestOption]:
     query = select(InterestOption).where(InterestOption.event_id == event_id).order_by(InterestOption.position)
-    return (await session.scalars(query)).all()
-
-
-async def chosen_option_ids(session: AsyncSession, event_id: int, member_id: int) -> set[int]:
-    query = (
-        select(MemberInterest.option_id)
-        .join(InterestOption, InterestOption.id == MemberInterest.option_id)
-        .where(InterestOption.event_id == event_id, MemberInterest.member_id == member_id)
-    )
-    return set((await session.scalars(query)).all())
-
-
-async def active_participants(session: AsyncSession, event_id: int) -> Sequence[Member]:
-    """Members of the event who have not left and are neither paused nor unreachable."""
-    query = (
-        select(Member)
-        .join(Participant, Participant.member_id == Member.id)
-        .where(Participant.event_id == event_id, Participant.left_at.is_(None), Member.status == "active")
-        .order_by(Member.id)
-    )
     return (await session.scalars(query)).all()
 
 

@@ -37,6 +37,8 @@ class CampaignRunner:
     async def run_due(self, limit: int = 100) -> list[str]:
         """Fire every due step (up to ``limit``); returns what each handled step did ("key: note")."""
         handled: list[str] = []
+        async with self.database.transaction() as session:  # once per run, not per step
+            await wake_expired_pauses(session, self.clock.now())
         while len(handled) < limit and (outcome := await self._run_one()) is not None:
             handled.append(outcome)
         return handled
@@ -58,7 +60,6 @@ class CampaignRunner:
     async def _run_one(self) -> str | None:
         now = self.clock.now()
         async with self.database.transaction() as session:
-            await wake_expired_pauses(session, now)
             query = (
                 select(CampaignStep)
                 .where(

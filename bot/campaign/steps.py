@@ -152,15 +152,15 @@ async def intros(run: StepRun, *, repeatable: bool = False) -> str:
 
 
 async def say_hi(run: StepRun) -> str:
-    pending = dict((m.id, others) for m, others in await _latest_intros(run, (IntroState.INTRODUCED,)))
-    members = [m for m, _ in await _latest_intros(run, (IntroState.INTRODUCED,))]
+    introduced = await _latest_intros(run, (IntroState.INTRODUCED,))
+    pending = {member.id: others for member, others in introduced}
 
     def build(member: Member) -> Message:
         builder = MessageBuilder().line("Have you said hi to ", *texts.names(pending[member.id]), " yet? 👋")
         builder.line(f"{run.event.name} is in three days: a short hello now makes the evening easier.")
         return builder.build()
 
-    return f"queued {await run.to_members(members, build)}"
+    return f"queued {await run.to_members([m for m, _ in introduced], build)}"
 
 
 async def reminder(run: StepRun) -> str:
