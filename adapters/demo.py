@@ -87,7 +87,7 @@ class DemoConsole(ConsolePlatform):
 async def run_demo(*, seed: int, attendees: int, database_url: str | None, out: TextIO | None = None) -> int:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="icebreaker-demo-") as folder:
-        database = Database(database_url or f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}")
+        database = Database(database_url or f"sqlite:///{Path(folder) / 'demo.db'}")
         try:
             await database.upgrade()
             clock = ManualClock(START)

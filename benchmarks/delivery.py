@@ -71,7 +71,7 @@ async def run(total: int) -> None:
     await stand_in.start()
     repeat_chats = 10
     with tempfile.TemporaryDirectory() as folder:
-        database = Database(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
+        database = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
         await database.upgrade()
         messages = []
         for n in range(total):

@@ -28,7 +28,7 @@ OPTIONS = ["Python", "Recruiting", "Hiking", "Design", "Startups", "Data", "Coff
 
 async def run(answers: int, members: int, url: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        database = Database(url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
+        database = Database(url or f"sqlite:///{Path(folder) / 'bench.db'}")
         await database.upgrade()
         core = Core(database, ManualClock(datetime(2026, 11, 23, tzinfo=UTC)), Policy(), rng=random.Random(1))
         organiser = Sender("console", "olivia", "Olivia")

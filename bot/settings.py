@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///icebreaker.db"
+DEFAULT_DATABASE_URL = "sqlite:///icebreaker.db"
 
 
 class SettingsError(Exception):
@@ -46,8 +46,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
-            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
+        # sqlite+aiosqlite:// is the form older set-ups wrote; every SQLite URL runs on storage/sqlite_driver.py.
+        if not value.startswith(("sqlite://", "sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
+            raise ValueError("use sqlite:///path.db or postgresql+asyncpg://user@host/db")
         if value.startswith("postgresql://"):
             value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
         return value
@@ -61,9 +62,9 @@ class Settings(BaseSettings):
         return level
 
     def sqlite_path(self) -> Path | None:
-        prefix = "sqlite+aiosqlite:///"
-        if self.database_url.startswith(prefix):
-            return Path(self.database_url.removeprefix(prefix))
+        for prefix in ("sqlite:///", "sqlite+aiosqlite:///"):
+            if self.database_url.startswith(prefix):
+                return Path(self.database_url.removeprefix(prefix))
         return None
 
 

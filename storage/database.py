@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from storage.sqlite_driver import is_sqlite, sqlite_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_HINT = "icebreaker db upgrade"
@@ -30,25 +31,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    # WAL: readers don't block the writer, and a commit appends to the log instead of rewriting pages;
-    # synchronous=NORMAL is durable across process crashes (only an OS crash may lose the last commits).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 class Database:
     """One engine and session factory per process, built by the composition root."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        # SQLite runs on the event loop's thread, through one connection: see storage/sqlite_driver.py.
+        self.engine: AsyncEngine = (
+            sqlite_engine(url, echo=echo) if is_sqlite(url) else create_async_engine(url, echo=echo)
+        )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Text, cast, delete, literal, select
+from sqlalchemy import Text, bindparam, cast, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +21,12 @@ def clip(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+# Built once: every incoming event starts with this lookup, and building a statement costs more than running it.
+_FIND = select(Member).where(Member.platform == bindparam("platform"), Member.platform_user_id == bindparam("user_id"))
+
+
 async def find(session: AsyncSession, platform: str, user_id: str) -> Member | None:
-    return await session.scalar(select(Member).where(Member.platform == platform, Member.platform_user_id == user_id))
+    return await session.scalar(_FIND, {"platform": platform, "user_id": user_id})
 
 
 async def enrol(

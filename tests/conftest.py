@@ -69,7 +69,7 @@ async def _drop(name: str) -> None:
 
 @pytest.fixture
 async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+    database = Database(f"sqlite:///{tmp_path / 'test.db'}")
     await database.upgrade()
     yield database
     await database.dispose()

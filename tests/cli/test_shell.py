@@ -93,13 +93,13 @@ async def test_a_whole_event_in_the_shell(database: Database) -> None:
 
 
 def test_the_shell_refuses_an_unmigrated_database(tmp_path: Path) -> None:
-    result = shell(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}", "/help\n")
+    result = shell(f"sqlite:///{tmp_path / 'new.db'}", "/help\n")
     assert result.returncode == 2
     assert "Run `icebreaker db upgrade` first." in result.stderr
 
 
 def test_db_upgrade_then_shell(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    url = f"sqlite:///{tmp_path / 'new.db'}"
     env = {**os.environ, "ICEBREAKER_DATABASE_URL": url}
     upgrade = subprocess.run(
         [sys.executable, "-m", "adapters.cli", "db", "upgrade"],

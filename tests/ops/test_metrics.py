@@ -176,7 +176,7 @@ async def test_inbound_events_and_connections_are_counted_in_process(sqlite_data
 
 
 async def test_an_unreadable_database_answers_503(tmp_path: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'no-schema.db'}")
+    database = Database(f"sqlite:///{tmp_path / 'no-schema.db'}")
     try:
         async with serve(Metrics(), database) as client:
             response = await client.get("/metrics")

@@ -32,7 +32,7 @@ async def _eventually(condition: object, within: float = 15.0) -> None:
 
 
 async def test_a_cross_platform_scenario_through_run_logs_no_secret(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    url = f"sqlite:///{tmp_path / 'run.db'}"
     database = Database(url)
     await database.upgrade()
     await database.dispose()

@@ -25,7 +25,7 @@ def telegram_settings(stand_in: StandIn, **extra: Any) -> Settings:
     return Settings(
         telegram_token=SecretStr(TOKEN),
         telegram_api_url=stand_in.api_url,
-        database_url="sqlite+aiosqlite:///unused.db",
+        database_url="sqlite:///unused.db",
         **extra,
     )
 
