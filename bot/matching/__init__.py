@@ -90,10 +90,9 @@ def match(
     if bonus:
         wadj = [{v: w + bonus * (prio[u] + prio[v]) for v, w in nb.items()} for u, nb in enumerate(graph.adj)]
 
-    def pair_weight_of(u: int, v: int) -> int | None:
-        if not inst.compatible(u, v) or inst.is_repeat(u, v):
-            return None
-        return inst.ipoints(u, v) + bonus * (prio[u] + prio[v])
+    def pair_weight_of(u: int, v: int) -> int:
+        w = inst.allowed_points(u, v)
+        return w if w < 0 else w + bonus * (prio[u] + prio[v])
 
     def solve(adj: Adjacency) -> list[int]:
         return solve_matching(adj, len(adj) <= exact_limit)

@@ -119,6 +119,7 @@ class Instance:
         counts = Counter(i for c in cands for i in c.interests)
         self.counts: dict[str, int] = dict(counts)
         self.points = interest_points(counts, n)
+        self._point_of = self.points.__getitem__
         self.interests = [c.interests for c in cands]
         self.role = [c.role for c in cands]
         self.platform = [c.platform for c in cands]
@@ -170,10 +171,7 @@ class Instance:
 
     def ipoints(self, i: int, j: int) -> int:
         """Points of pair i-j; the same as ``pair_points``, inlined for speed."""
-        total = BASE_POINTS
-        points = self.points
-        for x in self.interests[i] & self.interests[j]:
-            total += points[x]
+        total = BASE_POINTS + sum(map(self._point_of, self.interests[i] & self.interests[j]))
         pref = self.pref
         if pref is not None:
             ti, tj = self.tz[i], self.tz[j]
@@ -184,6 +182,14 @@ class Instance:
         if self.cross and complementary(self.role[i], self.role[j], self.cross):
             total += ROLE_POINTS
         return total
+
+    def allowed_points(self, i: int, j: int) -> int:
+        """Points of pair i-j, or -1 when the hard rules or a past meeting keep them apart (one key, one pass:
+        the local search prices many pairs this way)."""
+        k = i * self.n + j if i < j else j * self.n + i
+        if i == j or not self.class_ok[self.klass[i]][self.klass[j]] or k in self.blocked or k in self.repeat_rank:
+            return -1
+        return self.ipoints(i, j)
 
     def cap_points(self, i: int) -> int:
         """An upper bound on the points of any pair with i (sharing all i's interests)."""

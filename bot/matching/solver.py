@@ -24,7 +24,7 @@ IMPROVE_PER_EDGE = 8  # local-search evaluations allowed per graph edge
 CHAIN_WIDTH = 6  # neighbours tried at each step of an improving chain
 REGION, REGION_BUDGET, REGION_PASSES = 500, 2000, 2  # exact re-solves inside the heuristic
 
-PairWeight = Callable[[int, int], int | None]
+PairWeight = Callable[[int, int], int]  # points of a pair, -1 = not allowed
 
 
 def exact_matching(adj: Adjacency) -> list[int]:
@@ -58,7 +58,7 @@ def improve_matching(
 ) -> int:
     """Local search in place; returns the number of improving moves made.
 
-    ``weight`` prices pairs that are not edges of ``adj`` (None = not allowed), to
+    ``weight`` prices pairs that are not edges of ``adj`` (-1 = not allowed), to
     close a chain; ``cap[u]`` bounds the points of any pair of u (default: u's best
     edge), so that only closures that could pay are priced.
     """
@@ -78,8 +78,7 @@ def improve_matching(
         k = u * n + v if u < v else v * n + u
         w = cache.get(k)
         if w is None:
-            x = weight(u, v)
-            w = cache[k] = -1 if x is None else x
+            w = cache[k] = weight(u, v)
         return w
 
     mw = [adj[u][v] if v >= 0 else 0 for u, v in enumerate(mate)]

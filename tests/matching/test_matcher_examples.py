@@ -241,3 +241,32 @@ def test_large_event_is_deterministic_and_complete() -> None:
     assert first == match(list(reversed(cands)), [], [], seed=4)
     assert not first.left_out
     assert sorted(m for g in first.groups for m in g.members) == list(range(1200))
+
+
+def test_lean_graph_of_a_big_event_keeps_the_hard_rules_round_after_round() -> None:
+    """Above 3,000 members the candidate graph is lean (few windows, few links kept): three rounds with
+    blocks and accumulating history still place everyone once, in pairs and one trio, with no blocked pair
+    and no repeat (plenty of fresh partners exist)."""
+    rnd = random.Random(5)
+    topics = [f"t{k}" for k in range(150)]
+    weights = [1 / (k + 1) for k in range(150)]
+    n = 3501
+    cands = [
+        Candidate(k, frozenset(rnd.choices(topics, weights, k=rnd.randint(1, 5))), platform="slack")
+        for k in range(n)
+    ]
+    blocks = [(rnd.randrange(n), rnd.randrange(n)) for _ in range(300)]
+    blocked = {frozenset(b) for b in blocks}
+    history: list[PastMeeting] = []
+    met: set[frozenset[int]] = set()
+    for week in range(3):
+        res = match(cands, history, blocks, seed=week)
+        placed = sorted(m for g in res.groups for m in g.members)
+        assert placed == list(range(n)) and not res.left_out
+        assert sorted(len(g.members) for g in res.groups)[-2:] == [2, 3]
+        pairs = {frozenset((a, b)) for g in res.groups for a in g.members for b in g.members if a < b}
+        assert not pairs & blocked
+        assert not pairs & met
+        met |= pairs
+        when = NEW + timedelta(weeks=week)
+        history += [PastMeeting(min(p), max(p), when) for p in map(tuple, pairs)]
