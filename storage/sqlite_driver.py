@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import event, pool
+from sqlalchemy import Connection, event, pool
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection, AsyncAdapt_dbapi_module
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
@@ -165,10 +165,20 @@ def sqlite_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     one_connection = {"pool_size": 1, "max_overflow": 0} if InlineSQLiteDialect._is_url_file_db(target) else {}
     engine = create_async_engine(target, echo=echo, **one_connection)
     event.listen(engine.sync_engine, "connect", _configure)
+    event.listen(engine.sync_engine, "begin", _begin)
     return engine
 
 
+def _begin(connection: Connection) -> None:
+    """Every transaction starts here, explicitly. Left to itself sqlite3 opens one only at the first write, so a
+    SAVEPOINT after some reads would be the outermost transaction and its RELEASE a commit (SQLAlchemy's
+    SQLite notes, "Serializable isolation / Savepoints"). IMMEDIATE takes the write lock up front: a
+    transaction that read first cannot then fail to upgrade because another process wrote meanwhile."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _configure(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # sqlite3 leaves transactions to us: see _begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")

@@ -73,3 +73,25 @@ async def test_the_older_aiosqlite_url_form_still_opens_the_same_file(tmp_path: 
     await old_form.check_schema()
     assert await _count(old_form) == 1
     await old_form.dispose()
+
+
+async def test_a_savepoint_after_reads_is_undone_with_its_transaction(sqlite_database: Database) -> None:
+    """sqlite3 on its own opens a transaction only at the first write, so a SAVEPOINT opened after reads would
+    be the outermost transaction and its RELEASE a commit. The campaign runner and rounds rely on savepoints
+    inside their transaction: the outer rollback must undo what the savepoint did."""
+    with pytest.raises(RuntimeError):
+        async with sqlite_database.transaction() as session:
+            await session.scalar(select(func.count()).select_from(Member))
+            async with session.begin_nested():
+                await session.execute(insert(Member).values(_member("inner")))
+            raise RuntimeError("the step after the savepoint fails")
+    assert await _count(sqlite_database) == 0
+
+
+async def test_a_failed_savepoint_keeps_the_rest_of_its_transaction(sqlite_database: Database) -> None:
+    async with sqlite_database.transaction() as session:
+        await session.execute(insert(Member).values(_member("outer")))
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await session.execute(insert(Member).values(_member("outer")))
+    assert await _count(sqlite_database) == 1
