@@ -89,6 +89,7 @@ class Participant(Base):
     left_at: Mapped[datetime | None]
     role: Mapped[str | None] = mapped_column(String(40))
     rsvp: Mapped[str | None] = mapped_column(String(8))  # yes / no; None: unknown
+    attended: Mapped[str | None] = mapped_column(String(8))  # yes / no, asked the day after; None: unknown
 
 
 class InterestOption(Base):

@@ -197,8 +197,27 @@ async def lookout(run: StepRun) -> str:
 
 
 async def followup(run: StepRun) -> str:
+    """The day after: everyone who did not say they couldn't come is asked whether they made it (the funnel's
+    last stage), then each introduced member whether they met their match."""
+    expected = [
+        *await audience.members_of(run.session, run.event, "rsvp-yes"),
+        *await audience.members_of(run.session, run.event, "rsvp-unknown"),
+    ]
+
+    def build(member: Member) -> Message:
+        value = str(run.event.id)
+        return (
+            MessageBuilder()
+            .line("Did you make it to ", bold(run.event.name), "?")
+            .buttons(
+                Button("I was there", "attended", f"{value}.yes"), Button("Couldn't make it", "attended", f"{value}.no")
+            )
+            .build()
+        )
+
+    attendance = await run.to_members(expected, build)
     report = await send_followups(run.session, run.event, run.now, run.deliver_at)
-    return f"asked {report.asked}, paused {report.paused}"
+    return f"asked {attendance} whether they came, {report.asked} whether they met; paused {report.paused}"
 
 
 async def keep_going(run: StepRun) -> str:

@@ -209,6 +209,9 @@ async def stats(ctx: Context, args: str) -> None:
     matched, accepted, met, rating = intros.one()
     average = f"{rating:.1f} / 5" if rating is not None else "no ratings yet"
     builder.line(f"Matched: {matched}  ·  said hi: {accepted}  ·  met: {met}  ·  average rating: {average}")
+    came = await count(staying, Participant.attended == "yes")
+    missed = await count(staying, Participant.attended == "no")
+    builder.line(f"Attended: {came}  ·  couldn't make it: {missed}")
     tallies = await session.execute(
         select(InterestOption.label, func.count(MemberInterest.member_id))
         .outerjoin(MemberInterest, MemberInterest.option_id == InterestOption.id)

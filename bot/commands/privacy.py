@@ -73,6 +73,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
                 "organiser": await event_queries.is_organiser(session, event.id, member.id),
                 "role": participant.role,
                 "rsvp": participant.rsvp,
+                "attended": participant.attended,
             }
         )
     blocks = (await session.scalars(select(Block).where(Block.member_id == member.id))).all()

@@ -106,6 +106,7 @@ def build_router() -> Router:
     router.button("met", answers.met)
     router.button("rate", answers.rate)
     router.button("rsvp", schedule.rsvp)
+    router.button("attended", schedule.attended)
     router.text_handler = forms.answer
     router.before_command = partial(_drop_form, forms)
     return router

@@ -18,7 +18,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import local_start
-from storage.models import StepStatus
+from storage.models import Participant, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -113,6 +113,19 @@ async def newcommunity(ctx: Context, args: str) -> None:
 
 
 async def rsvp(ctx: Context, value: str) -> None:
+    participant, answer = await _yes_or_no(ctx, value)
+    participant.rsvp = answer
+    ctx.reply(text("Great, see you there! 🎉" if answer == "yes" else "Thanks for letting me know. Maybe next time!"))
+
+
+async def attended(ctx: Context, value: str) -> None:
+    participant, answer = await _yes_or_no(ctx, value)
+    participant.attended = answer
+    ctx.reply(text("Glad you made it! 🙌" if answer == "yes" else "Thanks for telling me. Hope to see you next time!"))
+
+
+async def _yes_or_no(ctx: Context, value: str) -> tuple[Participant, str]:
+    """The member's place in the event a yes/no button asks about; pressing again just sets the same answer."""
     from storage import events as event_queries
 
     event_id, _, answer = value.partition(".")
@@ -121,5 +134,4 @@ async def rsvp(ctx: Context, value: str) -> None:
     participant = await event_queries.participant(ctx.session, number, member.id) if number is not None else None
     if participant is None or answer not in ("yes", "no"):
         raise UserError("That question is no longer open.")
-    participant.rsvp = answer
-    ctx.reply(text("Great, see you there! 🎉" if answer == "yes" else "Thanks for letting me know. Maybe next time!"))
+    return participant, answer

@@ -187,3 +187,38 @@ async def test_broadcast_audience_filters(talk: Talk, core: Core, clock: ManualC
     assert any("To everyone: the doors open" in m.plain_text() for a, m in platform.sent if a.user_id == "carol")
     assert "has no interest called" in await talk.say(OLIVIA, "/broadcast to interest:chess Hello")
     assert "has no interest called “Board games”" in await talk.say(OLIVIA, '/broadcast to interest:"Board games" Hi')
+
+
+async def test_the_day_after_asks_who_came_and_stats_show_the_whole_funnel(
+    talk: Talk, core: Core, clock: ManualClock
+) -> None:
+    code = await _setup(talk)
+    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Hiking"]})
+    runner = CampaignRunner(core.database, clock, Policy())
+    platform = RecordingPlatform()
+    delivery = Delivery(core.database, {"console": platform}, clock)
+    clock.set(datetime(2026, 12, 9, 10, 5, tzinfo=UTC))  # T-1d: the reminder with its RSVP question
+    await runner.run_due()
+    await delivery.run_once()
+    reminder = next(m for a, m in platform.sent if a.user_id == "carol" and "Still coming?" in m.plain_text())
+    cannot = next(b for row in reminder.buttons for b in row if b.value.endswith(".no"))
+    await core.handle(ButtonPress(person("Carol"), cannot.action, cannot.value))
+    clock.set(datetime(2026, 12, 11, 10, 5, tzinfo=UTC))  # T+1d
+    await runner.run_due()
+    await delivery.run_once()
+    asked = {a.user_id: m for a, m in platform.sent if "Did you make it to HR Tweetup London?" in m.plain_text()}
+    assert sorted(asked) == ["alice", "bob"]  # Carol said she couldn't come: not asked
+    there = next(b for row in asked["alice"].buttons for b in row if b.value.endswith(".yes"))
+    for _ in range(2):  # pressed twice: one answer
+        reply = await core.handle(ButtonPress(person("Alice"), there.action, there.value))
+        assert "Glad you made it" in reply[0].message.plain_text()
+    missed = next(b for row in asked["bob"].buttons for b in row if b.value.endswith(".no"))
+    await core.handle(ButtonPress(person("Bob"), missed.action, missed.value))
+    stats = await talk.say(OLIVIA, "/stats")
+    assert "Attended: 1  ·  couldn't make it: 1" in stats
+    stale = await core.handle(ButtonPress(person("Alice"), "attended", "999999.yes"))
+    assert "no longer open" in stale[0].message.plain_text()
+    await runner.run_due()
+    await delivery.run_once()
+    again = [a for a, m in platform.sent if "Did you make it" in m.plain_text()]
+    assert len(again) == 2  # the step ran once; a second run asks nobody again

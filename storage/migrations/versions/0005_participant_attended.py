@@ -1,0 +1,26 @@
+"""participant attended: the last stage of the organiser's funnel
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("participants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("attended", sa.String(length=8), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("participants", schema=None) as batch_op:
+        batch_op.drop_column("attended")
