@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
@@ -46,9 +47,12 @@ async def next_number(session: AsyncSession, event_id: int) -> int:
 
 
 async def plan_round(session: AsyncSession, event: Event, now: datetime, number: int | None = None) -> Plan:
+    """Load the pool and match it. The matcher is pure CPU work (about 1.3 s for 10,000 members): it runs in a
+    worker thread so that the loop keeps answering meanwhile (Slack wants an acknowledgement within 3 s)."""
     number = number or await next_number(session, event.id)
     pool = await load_pool(session, event, now)
-    result = match(pool.candidates, pool.history, pool.blocks, pool.rules, seed=seed_for(event.id, number))
+    seed = seed_for(event.id, number)
+    result = await asyncio.to_thread(match, pool.candidates, pool.history, pool.blocks, pool.rules, seed=seed)
     return Plan(number, pool, result)
 
 
