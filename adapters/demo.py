@@ -185,6 +185,9 @@ class Demo:
             elif "rsvp" in actions:
                 buttons = [b for row in message.buttons for b in row]
                 await self.press(name, buttons[0] if self.rng.random() < 0.85 else buttons[1])
+            elif "attended" in actions:
+                buttons = [b for row in message.buttons for b in row]
+                await self.press(name, buttons[0] if self.rng.random() < 0.9 else buttons[1])
             elif "met" in actions and self.rng.random() < 0.8:
                 buttons = [b for row in message.buttons for b in row]
                 await self.press(name, buttons[0] if self.rng.random() < 0.75 else buttons[1])
