@@ -174,7 +174,8 @@ class Demo:
         pending, self.console.inbox = self.console.inbox, []
         for user, message in pending:
             name = next((n for n in self.names if n.lower() == user), None)
-            actions = {b.action: b for row in message.buttons for b in row}
+            buttons = [b for row in message.buttons for b in row]
+            actions = {b.action: b for b in buttons}
             if name is None or not actions:
                 continue
             if "interests" in actions:
@@ -183,16 +184,12 @@ class Demo:
             elif "hi" in actions and self.rng.random() < 0.7:
                 await self.press(name, actions["hi"])
             elif "rsvp" in actions:
-                buttons = [b for row in message.buttons for b in row]
                 await self.press(name, buttons[0] if self.rng.random() < 0.85 else buttons[1])
             elif "attended" in actions:
-                buttons = [b for row in message.buttons for b in row]
                 await self.press(name, buttons[0] if self.rng.random() < 0.9 else buttons[1])
             elif "met" in actions and self.rng.random() < 0.8:
-                buttons = [b for row in message.buttons for b in row]
                 await self.press(name, buttons[0] if self.rng.random() < 0.75 else buttons[1])
             elif "rate" in actions:
-                buttons = [b for row in message.buttons for b in row]
                 await self.press(name, buttons[self.rng.choice([2, 3, 3, 4, 4, 4])])
 
     async def pick_interests(self, name: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -60,12 +59,6 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
-
-    def sqlite_path(self) -> Path | None:
-        for prefix in ("sqlite:///", "sqlite+aiosqlite:///"):
-            if self.database_url.startswith(prefix):
-                return Path(self.database_url.removeprefix(prefix))
-        return None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -11,9 +11,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.sqlite_driver import is_sqlite, sqlite_engine
+from storage.sqlite_driver import async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_HINT = "icebreaker db upgrade"
@@ -37,9 +37,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         # SQLite runs on the event loop's thread, through one connection: see storage/sqlite_driver.py.
-        self.engine: AsyncEngine = (
-            sqlite_engine(url, echo=echo) if is_sqlite(url) else create_async_engine(url, echo=echo)
-        )
+        self.engine: AsyncEngine = async_engine(url, echo=echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

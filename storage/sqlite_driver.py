@@ -155,8 +155,11 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
 registry.register(f"sqlite.{DRIVER}", __name__, "InlineSQLiteDialect")
 
 
-def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+def async_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """The engine for ``url``: SQLite URLs on this driver, others (PostgreSQL) as they are."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return sqlite_engine(url, echo=echo)
+    return create_async_engine(url, echo=echo)
 
 
 def sqlite_engine(url: str, *, echo: bool = False) -> AsyncEngine:

@@ -18,6 +18,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import local_start
+from storage import events as event_queries
 from storage.models import Participant, StepStatus
 
 USAGE = (
@@ -126,8 +127,6 @@ async def attended(ctx: Context, value: str) -> None:
 
 async def _yes_or_no(ctx: Context, value: str) -> tuple[Participant, str]:
     """The member's place in the event a yes/no button asks about; pressing again just sets the same answer."""
-    from storage import events as event_queries
-
     event_id, _, answer = value.partition(".")
     member = ctx.require_member()
     number = parsing.small_int(event_id)

@@ -6,10 +6,9 @@ import asyncio
 
 from alembic import context
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.models import Base
-from storage.sqlite_driver import is_sqlite, sqlite_engine
+from storage.sqlite_driver import async_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -27,8 +26,7 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_with_own_engine() -> None:
-    url = config.get_main_option("sqlalchemy.url") or ""
-    engine = sqlite_engine(url) if is_sqlite(url) else create_async_engine(url)
+    engine = async_engine(config.get_main_option("sqlalchemy.url") or "")
     async with engine.begin() as connection:
         await connection.run_sync(run_on)
     await engine.dispose()
