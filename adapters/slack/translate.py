@@ -23,7 +23,8 @@ Payload = Mapping[str, Any]
 
 
 def sender(user_id: str, user: Payload | None = None, fallback_name: str | None = None) -> Sender:
-    """A Slack user as the core sees them; ``user`` is users.info's ``user`` object when we have it."""
+    """A Slack user as the core sees them; ``user`` is users.info's ``user`` object when we have it (its ``tz``
+    is the zone the member chose in their Slack profile, or the workspace's)."""
     user = user or {}
     profile = user.get("profile") or {}
     candidates = (
@@ -36,7 +37,8 @@ def sender(user_id: str, user: Payload | None = None, fallback_name: str | None 
     name = next((str(c).strip() for c in candidates if c and str(c).strip()), user_id)
     handle = user.get("name") or fallback_name or None
     locale = user.get("locale") or None
-    return Sender(PLATFORM, user_id, name, handle, locale)
+    zone = user.get("tz")
+    return Sender(PLATFORM, user_id, name, handle, locale, str(zone) if zone else None)
 
 
 def chat(channel_id: str | None, *, direct: bool | None = None) -> Chat | None:

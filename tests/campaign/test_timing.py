@@ -62,9 +62,42 @@ def test_quiet_hours_move_to_eight_in_the_morning() -> None:
 def test_members_get_the_step_at_their_own_local_hour() -> None:
     start = datetime(2026, 12, 10, 18, 30, tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
     fired = step_due(start, "Europe/London", -7, "10:00", None)  # 10:00 London
-    la = member_delivery(fired, start, "Europe/London", "America/Los_Angeles", -7, "10:00")
-    assert la.astimezone(ZoneInfo("America/Los_Angeles")).strftime("%d %H:%M") == "03 10:00"
-    sydney = member_delivery(fired, start, "Europe/London", "Australia/Sydney", -7, "10:00")
-    # 10:00 in Sydney was before the step fired; 10:00 London is 21:00 Sydney: quiet, so 08:00 next morning
-    assert sydney.astimezone(ZoneInfo("Australia/Sydney")).strftime("%d %H:%M") == "04 08:00"
-    assert member_delivery(fired, start, "Europe/London", None, -7, "10:00") == fired
+    step_local = fired.astimezone(ZoneInfo("Europe/London"))
+
+    def local(zone: str) -> str:
+        when = member_delivery(fired, zone, step_local=step_local, deadline=start)
+        return when.astimezone(ZoneInfo(zone)).strftime("%d %H:%M")
+
+    assert local("Europe/London") == "03 10:00"
+    assert local("America/Los_Angeles") == "03 10:00"  # west: later the same day
+    # East: 10:00 on the 3rd had passed in Tokyo and Sydney when the step fired, so 10:00 the next day
+    # (the regression: Tokyo got it at 19:00, Sydney at 08:00).
+    assert local("Asia/Tokyo") == "04 10:00"
+    assert local("Australia/Sydney") == "04 10:00"
+    assert local("Pacific/Auckland") == "04 10:00"
+    assert member_delivery(fired, "Europe/London") == fired  # not a local-hour step: as soon as it fires
+
+
+def test_a_step_that_fired_late_is_not_held_back_a_day() -> None:
+    start = datetime(2026, 12, 10, 18, 30, tzinfo=UTC)
+    due = step_due(start, "Europe/London", -7, "10:00", None)
+    late = due + timedelta(hours=3)  # the bot was down at 10:00
+    assert member_delivery(late, "Europe/London", step_local=due.astimezone(ZoneInfo("Europe/London"))) == late
+
+
+def test_a_pre_event_step_comes_before_the_event_when_a_waking_hour_allows() -> None:
+    zone = "Europe/London"
+    start = datetime(2026, 12, 10, 9, 0, tzinfo=ZoneInfo(zone))  # a breakfast event
+    fired = step_due(start, zone, -1, "10:00", None)  # the reminder, 10:00 London the day before
+    step_local = fired.astimezone(ZoneInfo(zone))
+    paris = member_delivery(fired, "Europe/Paris", step_local=step_local, deadline=start)
+    # 10:00 Paris had passed when it fired; 10:00 Paris the next day is the very start: it comes at once instead
+    assert paris == fired and paris.astimezone(ZoneInfo("Europe/Paris")).strftime("%d %H:%M") == "09 11:00"
+    tokyo = member_delivery(fired, "Asia/Tokyo", step_local=step_local, deadline=start)
+    assert tokyo.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%d %H:%M") == "10 10:00"  # 01:00 London: in time
+    without = member_delivery(fired, "Europe/Paris", step_local=step_local)  # a step after the event: no deadline
+    assert without.astimezone(ZoneInfo("Europe/Paris")).strftime("%d %H:%M") == "10 10:00"
+    early = step_due(start, zone, 0, "07:00", None)  # 07:00 London on the day
+    honolulu = member_delivery(early, "Pacific/Honolulu", step_local=early.astimezone(ZoneInfo(zone)), deadline=start)
+    # 21:00 in Honolulu when it fires, quiet until after the start: nothing earlier helps, it keeps its hour
+    assert honolulu > start and honolulu.astimezone(ZoneInfo("Pacific/Honolulu")).strftime("%H:%M") == "08:00"
