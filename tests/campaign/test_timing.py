@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.campaign.plan import next_occurrence
-from bot.campaign.timing import member_delivery, outside_quiet_hours, step_due
+from bot.campaign.timing import (
+    QUIET_END,
+    at_local,
+    awake,
+    group_delivery,
+    known_zone,
+    local_date,
+    member_delivery,
+    outside_quiet_hours,
+    step_due,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +113,48 @@ def test_a_pre_event_step_comes_before_the_event_when_a_waking_hour_allows() -> 
     honolulu = member_delivery(early, "Pacific/Honolulu", step_local=early.astimezone(ZoneInfo(zone)), deadline=start)
     # 21:00 in Honolulu when it fires, quiet until after the start: nothing earlier helps, it keeps its hour
     assert honolulu > start and honolulu.astimezone(ZoneInfo("Pacific/Honolulu")).strftime("%H:%M") == "08:00"
+
+
+# Properties over real zones (half-hour and 45-minute offsets, DST in both hemispheres) and times.
+zones = st.timezone_keys(allow_prefix=False).filter(lambda zone: known_zone(zone) is not None)
+moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC))
+clock_times = st.times().map(lambda t: t.replace(second=0, microsecond=0))
+
+
+@given(zones, zones, moments, clock_times, st.integers(0, 36 * 60))
+def test_a_member_is_never_messaged_at_night_and_gets_the_step_at_its_hour(
+    member_zone: str, event_zone: str, due: datetime, clock_time: time, late_minutes: int
+) -> None:
+    step_local = at_local(local_date(due, event_zone), clock_time, event_zone)
+    fired = step_local + timedelta(minutes=late_minutes)  # steps fire on time, or late after a restart
+    when = member_delivery(fired, member_zone, step_local=step_local)
+    assert awake(when, member_zone) and when >= fired
+    local = when.astimezone(ZoneInfo(member_zone))
+    if when > fired:  # held back: to the step's hour there, or to 08:00 when that hour is in the night
+        assert local.time().replace(second=0) in (clock_time, QUIET_END) or local.utcoffset() != at_local(
+            local.date(), clock_time, member_zone
+        ).utcoffset()  # (or a daylight-saving change moved that hour)
+        assert when - fired < timedelta(hours=24 + 13)
+
+
+@given(st.lists(zones, min_size=1, max_size=4), moments)
+@settings(max_examples=60, deadline=None)
+def test_a_group_time_is_the_first_moment_everyone_is_awake(group: list[str], earliest: datetime) -> None:
+    earliest = earliest.replace(second=0, microsecond=0)
+    found = group_delivery(earliest, group)
+    limit = found if found is not None else earliest + timedelta(hours=48)
+    minute = earliest
+    while minute < limit:  # brute force, minute by minute: nobody-awake-together before the answer
+        assert not all(awake(minute, zone) for zone in group), (minute, group)
+        minute += timedelta(minutes=1)
+    if found is not None:
+        assert found >= earliest and all(awake(found, zone) for zone in group)
+
+
+def test_london_la_and_tokyo_are_never_all_awake_but_two_of_them_are() -> None:
+    monday = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    assert group_delivery(monday, ["Europe/London", "America/Los_Angeles", "Asia/Tokyo"]) is None
+    la_london = group_delivery(monday, ["Europe/London", "America/Los_Angeles"])
+    assert la_london == datetime(2026, 12, 7, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles, 16:00 in London
+    tokyo_auckland = group_delivery(monday, ["Asia/Tokyo", "Pacific/Auckland"])
+    assert tokyo_auckland == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)  # 08:00 Tokyo, 12:00 Auckland
