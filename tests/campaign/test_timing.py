@@ -131,9 +131,10 @@ def test_a_member_is_never_messaged_at_night_and_gets_the_step_at_its_hour(
     assert awake(when, member_zone) and when >= fired
     local = when.astimezone(ZoneInfo(member_zone))
     if when > fired:  # held back: to the step's hour there, or to 08:00 when that hour is in the night
-        assert local.time().replace(second=0) in (clock_time, QUIET_END) or local.utcoffset() != at_local(
-            local.date(), clock_time, member_zone
-        ).utcoffset()  # (or a daylight-saving change moved that hour)
+        assert (
+            local.time().replace(second=0) in (clock_time, QUIET_END)
+            or local.utcoffset() != at_local(local.date(), clock_time, member_zone).utcoffset()
+        )  # (or a daylight-saving change moved that hour)
         assert when - fired < timedelta(hours=24 + 13)
 
 

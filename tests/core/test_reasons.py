@@ -25,7 +25,7 @@ def _why(message: Message) -> str:
 
 
 def _preview_reasons(preview: str) -> dict[str, str]:
-    """"Alice + Bob" -> the reason the preview gives for that group."""
+    """ "Alice + Bob" -> the reason the preview gives for that group."""
     found = re.findall(r"^\d+\. (.+?) — score [\d.]+ — (.+)$", preview, flags=re.MULTILINE)
     return dict(found)
 
