@@ -25,6 +25,13 @@ def test_sender_prefers_the_display_name_and_keeps_handle_and_locale() -> None:
     assert translate.sender("U1", None, "ada") == Sender("slack", "U1", "ada", "ada", None)
 
 
+def test_the_profile_time_zone_travels_with_the_sender() -> None:
+    """users.info's ``tz`` (the zone the member chose in Slack, or the workspace's) becomes their zone."""
+    user = {"name": "lee", "real_name": "Lee", "tz": "America/Los_Angeles", "tz_offset": -28800}
+    assert translate.sender("U2", user).time_zone == "America/Los_Angeles"
+    assert translate.sender("U2", {"name": "lee"}).time_zone is None
+
+
 def test_slash_command_text_is_command_and_args() -> None:
     payload = {"text": "  Join\tHR7K2Q  ", "channel_id": "D1", "channel_name": "directmessage"}
     command = translate.command(payload, ADA)
