@@ -166,3 +166,19 @@ async def test_a_sender_who_erases_themselves_takes_their_unsent_message_along(
     await talk.press(ALICE, "Yes, erase me")
     async with core.database.transaction() as session:
         assert await session.scalar(select(func.count()).where(OutboxMessage.key.like("relay:%"))) == 0
+
+
+async def test_mydata_shows_what_was_passed_on_and_a_draft_in_full(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    import json
+
+    console, _ = await _introduce(talk, core, code, clock)
+    preview = await _write(core, ALICE, _relay_button(_last_with(console, "alice", "hi")), "Draft to Tom")
+    await talk.say(ALICE, "/mydata")
+    [draft] = json.loads(talk.last_message(ALICE).plain_text().split("\n", 1)[1])["messages_passed_on"]
+    assert draft["state"] == "draft" and draft["draft"] == "Draft to Tom"
+    await _press(core, ALICE, _buttons(preview, "relaysend")[0])
+    await talk.say(ALICE, "/mydata")
+    [sent] = json.loads(talk.last_message(ALICE).plain_text().split("\n", 1)[1])["messages_passed_on"]
+    assert sent["state"] == "sent" and sent["draft"] is None  # the text is kept only until it is sent
