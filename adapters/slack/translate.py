@@ -18,6 +18,7 @@ from bot.messages import Button, ButtonPress, Chat, Command, FreeText, Sender
 
 PLATFORM = "slack"
 _WORDS = re.compile(r"\s+")
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")  # <https://x|label>, <mailto:a@b|a@b>, <#C1|general>, <!here>
 
 Payload = Mapping[str, Any]
 
@@ -92,7 +93,27 @@ def free_text(event: Payload, who: Sender, bot_user_id: str | None) -> FreeText:
     if bot_user_id:
         text = text.replace(f"<@{bot_user_id}>", " ")
     direct = event.get("channel_type") == "im" and event.get("type") == "message"
-    return FreeText(who, text.strip(), chat(event.get("channel"), direct=direct))
+    return FreeText(who, as_typed(text).strip(), chat(event.get("channel"), direct=direct))
+
+
+def as_typed(text: str) -> str:
+    """A message event's text as the member typed it. Slack sends it in its markup: ``&``, ``<`` and ``>`` as
+    entities, links as ``<url|label>``, channels as ``<#C…|name>``, ``@here`` as ``<!here>``. Entities are
+    decoded last (``&amp;`` last of all), so ``&amp;lt;`` stays the ``&lt;`` that was typed."""
+
+    def typed(found: re.Match[str]) -> str:
+        target, label = found.group(1), found.group(2)
+        if target.startswith("#"):
+            return f"#{label or target[1:]}"
+        if target.startswith("!"):
+            return f"@{label or target[1:].split('^')[0]}"
+        if target.startswith("@"):
+            return f"@{label or target[1:]}"
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return target if not label or label == target or target.endswith("//" + label) else f"{label} ({target})"
+
+    return _MARKUP.sub(typed, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def quote(value: str) -> str:

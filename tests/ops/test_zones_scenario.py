@@ -244,7 +244,8 @@ async def _scenario(world: World) -> None:
 
     # Sol (Slack, London, 12:00) writes to Lou (Telegram, no username, 04:00 in Los Angeles).
     await world.slack_press("USOL0001", "✉️ Message Lou")
-    await world.slack_says("USOL0001", "Hi Lou! I'm @sol_s on Slack; want to meet by the door?")
+    # as Slack sends it: "&", "<" and ">" as entities
+    await world.slack_says("USOL0001", "Hi Lou! I'm @sol_s on Slack &amp; by the door &lt;18:15&gt;?")
     await world.slack_press("USOL0001", "Send it")
     assert "they'll get it at 08:00 their time" in visible_text(world.dm_posts("USOL0001")[-1])
     lou = next(user for user, _, _ in TELEGRAM if user.first_name == "Lou")
@@ -258,7 +259,7 @@ async def _scenario(world: World) -> None:
         nonlocal replied
         if relayed() and not replied:
             replied = True
-            assert "Hi Lou! I'm @sol_s on Slack; want to meet by the door?" in relayed()[-1]["text"]
+            assert "Hi Lou! I'm @sol_s on Slack & by the door <18:15>?" in relayed()[-1]["text"]  # as typed
             await world.telegram_press(lou, "↩️ Reply to Sol")
             await world.telegram_says(lou, "Yes! 18:15 at the door.")
             await world.telegram_press(lou, "Send it")

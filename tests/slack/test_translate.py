@@ -136,3 +136,15 @@ def test_csv_rows() -> None:
         Row("Hopper, Grace", "grace@example.com"),
         Row("", "bob@example.com"),
     ]
+
+
+def test_free_text_arrives_as_the_member_typed_it() -> None:
+    """Slack sends message text in its markup; the core (and a partner on another platform) gets the typing."""
+    sent = "Fish &amp; chips &lt;3 at <https://example.com/menu|the menu>, <https://x.org> or <mailto:a@b.c|a@b.c>"
+    event = {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "text": sent}
+    assert translate.free_text(event, ADA, "UBOT").text == (
+        "Fish & chips <3 at the menu (https://example.com/menu), https://x.org or a@b.c"
+    )
+    tricky = {**event, "text": "&amp;lt;b&amp;gt; is how you write &lt;b&gt; in HTML, cc <!here> in <#C42|general>"}
+    typed = "&lt;b&gt; is how you write <b> in HTML, cc @here in #general"
+    assert translate.free_text(tricky, ADA, None).text == typed
