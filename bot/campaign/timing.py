@@ -108,6 +108,8 @@ def group_delivery(earliest: datetime, zones: Collection[str], horizon: timedelt
     ``earliest`` or at 08:00 somewhere, so those are the only candidates.
     """
     unique = sorted(set(zones))
+    if all(awake(earliest, zone) for zone in unique):
+        return earliest  # the common case (everyone awake already): no search
     candidates = {earliest}
     for zone in unique:
         first = local_date(earliest, zone)
