@@ -12,7 +12,7 @@ from typing import Protocol
 from adapters.http import HttpServer
 from adapters.metrics import Metrics, install
 from bot.campaign.runner import CampaignRunner
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.context import Policy
 from bot.core import Core
 from bot.delivery import Delivery
@@ -69,12 +69,16 @@ class Running:
 
 
 async def serve(
-    settings: Settings, *, stop: asyncio.Event | None = None, started: asyncio.Queue[Running] | None = None
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    started: asyncio.Queue[Running] | None = None,
+    clock: Clock | None = None,
 ) -> None:
-    """Run until ``stop`` is set (or SIGINT/SIGTERM)."""
+    """Run until ``stop`` is set (or SIGINT/SIGTERM). ``clock``: the wall clock unless a test moves its own."""
     database = Database(settings.database_url)
     await database.check_schema()
-    clock = SystemClock()
+    clock = clock or SystemClock()
     wakeup = Wakeup()
     platforms_with_group_dm = frozenset({"slack"}) if settings.slack_bot_token is not None else frozenset()
     policy = Policy(settings.organisers, platforms_with_group_dm)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.campaign.timing import known_zone
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.messages import Action, Chat, EditOrigin, Message, Reply, Sender
@@ -60,6 +61,7 @@ class Context:
                 handle=self.sender.handle,
                 language=self.sender.language,
                 now=self.clock.now(),
+                time_zone=known_zone(self.sender.time_zone),
             )
         return self.member
 

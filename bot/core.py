@@ -6,6 +6,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
+from bot.campaign.timing import known_zone
 from bot.clock import Clock
 from bot.commands.registry import build_router
 from bot.context import Context, Policy
@@ -48,7 +49,9 @@ class Core:
                 sender = incoming.sender
                 member = await member_queries.find(session, sender.platform, sender.user_id)
                 if member is not None:
-                    member_queries.refresh_profile(member, sender.display_name, sender.handle)
+                    member_queries.refresh_profile(
+                        member, sender.display_name, sender.handle, known_zone(sender.time_zone)
+                    )
                     if member.status == MemberStatus.UNREACHABLE:  # they wrote to us: we can reach them again
                         member.status = MemberStatus.ACTIVE
                 ctx = Context(session, sender, self.clock, self.policy, member, self._rng, incoming.chat)

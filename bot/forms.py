@@ -40,13 +40,14 @@ class Forms:
     def __init__(self, *forms: Form) -> None:
         self._forms = {form.name: form for form in forms}
 
-    async def start(self, ctx: Context, name: str) -> None:
+    async def start(self, ctx: Context, name: str, data: dict[str, Any] | None = None) -> None:
+        """Begin the form ``name``; ``data`` is what it knows before the first question (e.g. whom it is for)."""
         member = await ctx.enrol()
         conversation = await ctx.session.get(Conversation, member.id)
         if conversation is None:
             conversation = Conversation(member_id=member.id)
             ctx.session.add(conversation)
-        conversation.form, conversation.step, conversation.data = name, 0, {}
+        conversation.form, conversation.step, conversation.data = name, 0, dict(data or {})
         conversation.updated_at = ctx.clock.now()
         self._ask(ctx, self._forms[name].fields[0], first=True)
 

@@ -15,13 +15,15 @@ MAX_BUTTON_DATA = 64  # Telegram's callback_data limit, the tightest of the plat
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """A person on a platform, as the platform describes them."""
+    """A person on a platform, as the platform describes them. ``time_zone``: the IANA zone of their platform
+    profile, where the platform tells it (Slack does; Telegram does not)."""
 
     platform: str
     user_id: str
     display_name: str
     handle: str | None = None
     language: str | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

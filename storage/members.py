@@ -9,7 +9,7 @@ from sqlalchemy import Text, bindparam, cast, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, MemberStatus, OutboxMessage
+from storage.models import Member, MemberStatus, OutboxMessage, TimeZoneSource
 
 NAME_LIMIT = 100
 HANDLE_LIMIT = 64
@@ -38,6 +38,7 @@ async def enrol(
     handle: str | None,
     language: str | None,
     now: datetime,
+    time_zone: str | None = None,
 ) -> Member:
     """The member for this platform user, created (with consent recorded now) if new.
 
@@ -56,6 +57,8 @@ async def enrol(
             display_name=clip(display_name, NAME_LIMIT) or "Someone",
             handle=clip(handle, HANDLE_LIMIT) if handle else None,
             language=(language or "")[:16] or None,
+            time_zone=time_zone,
+            time_zone_source=TimeZoneSource.PLATFORM if time_zone else None,
             status=MemberStatus.ACTIVE,
             cross_platform_ok=False,
             consented_at=now,
@@ -68,14 +71,16 @@ async def enrol(
     return member
 
 
-def refresh_profile(member: Member, display_name: str, handle: str | None) -> None:
-    """Platforms are the source of truth for names: keep ours current."""
+def refresh_profile(member: Member, display_name: str, handle: str | None, time_zone: str | None = None) -> None:
+    """Platforms are the source of truth for names, and for the time zone unless the member set their own."""
     name = clip(display_name, NAME_LIMIT) or member.display_name
     if name != member.display_name:
         member.display_name = name
     new_handle = clip(handle, HANDLE_LIMIT) if handle else None
     if new_handle != member.handle:
         member.handle = new_handle
+    if time_zone and member.time_zone_source != TimeZoneSource.MEMBER and member.time_zone != time_zone:
+        member.time_zone, member.time_zone_source = time_zone, TimeZoneSource.PLATFORM
 
 
 async def erase(session: AsyncSession, member: Member) -> None:

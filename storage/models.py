@@ -32,6 +32,11 @@ class MemberStatus(StrEnum):
     UNREACHABLE = "unreachable"
 
 
+class TimeZoneSource(StrEnum):
+    MEMBER = "member"  # set with /timezone: a platform's profile never overrides it
+    PLATFORM = "platform"  # read from the member's platform profile (Slack's users.info ``tz``)
+
+
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
@@ -42,6 +47,7 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     handle: Mapped[str | None] = mapped_column(String(100))
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    time_zone_source: Mapped[str | None] = mapped_column(String(16))  # TimeZoneSource; None: never known
     language: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE)
     paused_until: Mapped[datetime | None]
@@ -299,3 +305,27 @@ class Broadcast(Base):
     created_at: Mapped[datetime]
     total: Mapped[int] = mapped_column(default=0)
     report_sent: Mapped[bool] = mapped_column(default=False)
+
+
+class RelayState(StrEnum):
+    DRAFT = "draft"  # written, waiting for the sender's "Send it"
+    SENT = "sent"
+    DROPPED = "dropped"
+
+
+class Relay(Base):
+    """A message one member of an introduction asked the bot to pass to another, across platforms.
+
+    Only a draft keeps its text (until it is sent or dropped); a sent one lives on in the outbox row alone.
+    """
+
+    __tablename__ = "relays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("intro_groups.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

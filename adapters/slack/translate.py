@@ -18,12 +18,14 @@ from bot.messages import Button, ButtonPress, Chat, Command, FreeText, Sender
 
 PLATFORM = "slack"
 _WORDS = re.compile(r"\s+")
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")  # <https://x|label>, <mailto:a@b|a@b>, <#C1|general>, <!here>
 
 Payload = Mapping[str, Any]
 
 
 def sender(user_id: str, user: Payload | None = None, fallback_name: str | None = None) -> Sender:
-    """A Slack user as the core sees them; ``user`` is users.info's ``user`` object when we have it."""
+    """A Slack user as the core sees them; ``user`` is users.info's ``user`` object when we have it (its ``tz``
+    is the zone the member chose in their Slack profile, or the workspace's)."""
     user = user or {}
     profile = user.get("profile") or {}
     candidates = (
@@ -36,7 +38,8 @@ def sender(user_id: str, user: Payload | None = None, fallback_name: str | None 
     name = next((str(c).strip() for c in candidates if c and str(c).strip()), user_id)
     handle = user.get("name") or fallback_name or None
     locale = user.get("locale") or None
-    return Sender(PLATFORM, user_id, name, handle, locale)
+    zone = user.get("tz")
+    return Sender(PLATFORM, user_id, name, handle, locale, str(zone) if zone else None)
 
 
 def chat(channel_id: str | None, *, direct: bool | None = None) -> Chat | None:
@@ -90,7 +93,27 @@ def free_text(event: Payload, who: Sender, bot_user_id: str | None) -> FreeText:
     if bot_user_id:
         text = text.replace(f"<@{bot_user_id}>", " ")
     direct = event.get("channel_type") == "im" and event.get("type") == "message"
-    return FreeText(who, text.strip(), chat(event.get("channel"), direct=direct))
+    return FreeText(who, as_typed(text).strip(), chat(event.get("channel"), direct=direct))
+
+
+def as_typed(text: str) -> str:
+    """A message event's text as the member typed it. Slack sends it in its markup: ``&``, ``<`` and ``>`` as
+    entities, links as ``<url|label>``, channels as ``<#C…|name>``, ``@here`` as ``<!here>``. Entities are
+    decoded last (``&amp;`` last of all), so ``&amp;lt;`` stays the ``&lt;`` that was typed."""
+
+    def typed(found: re.Match[str]) -> str:
+        target, label = found.group(1), found.group(2)
+        if target.startswith("#"):
+            return f"#{label or target[1:]}"
+        if target.startswith("!"):
+            return f"@{label or target[1:].split('^')[0]}"
+        if target.startswith("@"):
+            return f"@{label or target[1:]}"
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return target if not label or label == target or target.endswith("//" + label) else f"{label} ({target})"
+
+    return _MARKUP.sub(typed, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def quote(value: str) -> str:

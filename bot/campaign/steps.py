@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign import audience
-from bot.campaign.plan import add_community_round, next_occurrence
+from bot.campaign.plan import PRE_EVENT, add_community_round, next_occurrence
 from bot.campaign.timing import member_delivery
 from bot.context import Policy
 from bot.intros import texts
@@ -42,14 +43,13 @@ class StepRun:
     policy: Policy
 
     def deliver_at(self, member: Member) -> datetime:
-        return member_delivery(
-            self.now,
-            self.event.starts_at,
-            self.event.time_zone,
-            member.time_zone,
-            self.step.day_offset,
-            self.step.local_time,
-        )
+        """A step due at a local hour (10:00) reaches each member at that hour in their own zone; a step
+        relative to the start (two hours before) as soon as their waking hours allow."""
+        relative = self.step.minutes_before is not None
+        step_local = None if relative else self.step.due_at.astimezone(ZoneInfo(self.event.time_zone))
+        deadline = self.event.starts_at if self.step.kind in PRE_EVENT else None
+        zone = member.time_zone or self.event.time_zone
+        return member_delivery(self.now, zone, step_local=step_local, deadline=deadline)
 
     async def to_members(self, members: Sequence[Member], build: Callable[[Member], Message | None]) -> int:
         messages = []

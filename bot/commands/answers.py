@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.errors import UserError
@@ -10,12 +13,13 @@ from bot.intros import texts
 from bot.intros.candidates import load_pool
 from bot.intros.rounds import IntroQueue, seed_for
 from bot.matching import Group, match
-from bot.messages import MessageBuilder, text
+from bot.messages import text
 from bot.parsing import small_int
-from storage.models import Block, Event, Intro, IntroGroup, IntroState, Member, Round
+from storage.models import Block, Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round
 from storage.outbox import NewMessage
 
 CLOSED = "That introduction is no longer open."
+NOBODY_ELSE = "partner declined; nobody else was free in this round"
 
 
 async def _mine(ctx: Context, group_value: str, *, introduced: bool = True) -> tuple[Intro, IntroGroup, list[Member]]:
@@ -87,7 +91,8 @@ async def opt_in(ctx: Context, value: str) -> None:
         return
     intro.state = IntroState.ACCEPTED
     if not others:  # everyone else has erased themselves since: there is nobody left to meet
-        intro.state, group.state = IntroState.FREED, "dissolved"
+        group.state = "dissolved"
+        intro.state, intro.group_id, intro.reason = IntroState.LEFT_OUT, None, NOBODY_ELSE  # first in line next
         ctx.reply(text("Sorry, your possible match is no longer available. You're first in line next round."))
         return
     states = {i.state for i in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all()}
@@ -99,7 +104,8 @@ async def opt_in(ctx: Context, value: str) -> None:
     group.state = "introduced"
     member = ctx.require_member()
     members = sorted([member, *others], key=lambda m: m.id)
-    matched = Group(tuple(m.id for m in members), group.score, tuple(group.shared), tuple(group.roles), False)
+    repeat = await _met_before(ctx.session, [m.id for m in members])
+    matched = Group(tuple(m.id for m in members), group.score, tuple(group.shared), tuple(group.roles), repeat)
     queue = IntroQueue(ctx.session, event, now, ctx.policy.group_dm_platforms)
     ctx.queued += await queue.introduce(group, matched, members)
     ctx.reply(text("Everyone said yes! Your introduction is on its way."))
@@ -113,39 +119,59 @@ async def _event_of(ctx: Context, intro: Intro) -> Event:
     return event
 
 
+async def _met_before(session: AsyncSession, member_ids: Sequence[int]) -> bool:
+    """Whether any two of these members were introduced before (what the matcher called a repeat)."""
+    query = select(IntroHistory.id).where(IntroHistory.member_a.in_(member_ids), IntroHistory.member_b.in_(member_ids))
+    return await session.scalar(query.limit(1)) is not None
+
+
 async def _dissolve(ctx: Context, event: Event, declined: Intro, group: IntroGroup, others: list[Member]) -> None:
-    """A decline frees the others, who are re-matched among everyone freed in this round."""
+    """A decline frees the others. Everyone of this round who is waiting (freed now or earlier, or left out) is
+    matched again; each member freed now is told the outcome: a new proposal, or that nobody else was free, in
+    which case they are left out of this round and so first in line for the next."""
     now = ctx.clock.now()
     group.state = "dissolved"
     for row in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all():
         if row.id != declined.id:
             row.state, row.updated_at = IntroState.FREED, now
-    notice = MessageBuilder().line(f"Your possible match at {event.name} can't make it this time.")
-    notice.line("I'm looking for someone else for you.")
-    queue = IntroQueue(ctx.session, event, now, ctx.policy.group_dm_platforms)
-    ctx.queued += await queue.queue(
-        [
-            NewMessage(
-                f"freed:{group.id}:{m.id}", m.platform, m.platform_user_id, notice.build().to_dict(), m.id, event.id
-            )
-            for m in others
-        ]
-    )
-    freed = {
+    waiting_states = (IntroState.FREED, IntroState.LEFT_OUT)
+    waiting = {
         row.member_id: row
         for row in (
             await ctx.session.scalars(
-                select(Intro).where(Intro.round_id == declined.round_id, Intro.state == IntroState.FREED)
+                select(Intro).where(Intro.round_id == declined.round_id, Intro.state.in_(waiting_states))
             )
         ).all()
     }
-    pool = await load_pool(ctx.session, event, now, only=set(freed))
+    pool = await load_pool(ctx.session, event, now, only=set(waiting))
     round_row = await ctx.session.get(Round, declined.round_id)
     assert round_row is not None
     result = match(
         pool.candidates, pool.history, pool.blocks, pool.rules, seed=seed_for(event.id, round_row.number) + group.id
     )
-    ctx.queued += await queue.add_groups(round_row, pool, result.groups, existing=freed)
+    placed = {member_id for matched in result.groups for member_id in matched.members}
+    queue = IntroQueue(ctx.session, event, now, ctx.policy.group_dm_platforms)
+    notices = []
+    for member in others:
+        found = member.id in placed
+        if not found:
+            row = waiting[member.id]
+            row.state, row.group_id, row.reason = IntroState.LEFT_OUT, None, NOBODY_ELSE
+        notice = texts.partner_declined(event, found_another=found).to_dict()
+        notices.append(
+            NewMessage(
+                f"freed:{group.id}:{member.id}",
+                member.platform,
+                member.platform_user_id,
+                notice,
+                member.id,
+                event.id,
+                not_before=queue.when(member),
+            )
+        )
+    ctx.queued += await queue.queue(notices)  # before the new proposals, so they arrive in that order
+    still_waiting = {member_id: row for member_id, row in waiting.items() if member_id in placed}
+    ctx.queued += await queue.add_groups(round_row, pool, result.groups, existing=still_waiting)
 
 
 async def met(ctx: Context, value: str) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros import followups, texts
-from bot.intros.rounds import Plan, plan_round, run_round
+from bot.intros.rounds import IntroQueue, Plan, plan_round, run_round
 from bot.messages import Button, MessageBuilder, bold, italic
 from bot.parsing import small_int
 from bot.views import plural
-from storage.models import Event
+from storage.models import Event, Member
 
 PREVIEW_LIMIT = 25
 
@@ -25,7 +29,8 @@ async def match(ctx: Context, args: str) -> None:
     if mode == "now":
         await _send(ctx, event, plan)
         return
-    ctx.reply(_preview(event, plan).build())
+    queue = IntroQueue(ctx.session, event, ctx.clock.now(), ctx.policy.group_dm_platforms)
+    ctx.reply(_preview(event, plan, queue).build())
 
 
 async def send_round(ctx: Context, value: str) -> None:
@@ -54,15 +59,20 @@ async def _send(ctx: Context, event: Event, plan: Plan) -> None:
     ctx.reply(builder.build())
 
 
-def _preview(event: Event, plan: Plan) -> MessageBuilder:
+def _preview(event: Event, plan: Plan, queue: IntroQueue) -> MessageBuilder:
+    """The groups with the reason each member will read, and, for a group conversation, when it goes out."""
     members = plan.pool.members
     builder = MessageBuilder().line(
         bold(f"Preview of round {plan.number}"), " for ", bold(event.name), " (nothing sent yet)"
     )
     for index, group in enumerate(plan.result.groups[:PREVIEW_LIMIT], start=1):
-        names = " + ".join(members[member_id].display_name for member_id in group.members)
-        repeat = " (they met before: no one else fits)" if group.repeat else ""
-        builder.line(f"{index}. ", bold(names), f" — score {group.score:.1f} — {texts.reason(group)}{repeat}")
+        people = [members[member_id] for member_id in group.members]
+        names = " + ".join(member.display_name for member in people)
+        why = texts.reason(event, group, people, queue.now)
+        builder.line(f"{index}. ", bold(names), f" — score {group.score:.1f} — {why}")
+        when = _conversation_time(queue, people)
+        if when:
+            builder.line(italic(when))
     hidden = len(plan.result.groups) - PREVIEW_LIMIT
     if hidden > 0:
         builder.line(italic(f"… and {plural(hidden, 'more group')}."))
@@ -71,6 +81,26 @@ def _preview(event: Event, plan: Plan) -> MessageBuilder:
     builder.buttons(Button("Send these intros", "sendround", f"{event.id}.{plan.number}"))
     builder.line(italic("Or send /match now."))
     return builder
+
+
+def _conversation_time(queue: IntroQueue, people: Sequence[Member]) -> str | None:
+    """For a group on a platform with group conversations: when it goes out, in each member's zone, or the
+    compromise when no hour is within everyone's waking hours."""
+    platforms = {member.platform for member in people}
+    if len(platforms) != 1 or next(iter(platforms)) not in queue.group_dm_platforms:
+        return None
+    zones = sorted({queue.zone(member) for member in people})
+    together = queue.together(people)
+    if together is None:
+        return (
+            f"   No hour is within everyone's waking hours (08:00–21:00 in {', '.join(zones)}): each gets their own "
+            "message at a waking hour of theirs instead of one group conversation."
+        )
+    return "   One group conversation, " + _at(together, zones) + "."
+
+
+def _at(moment: datetime, zones: Sequence[str]) -> str:
+    return ", ".join(f"{moment.astimezone(ZoneInfo(zone)):%a %H:%M} in {zone}" for zone in zones)
 
 
 async def followup(ctx: Context, args: str) -> None:

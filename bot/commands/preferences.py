@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import parsing
+from bot.campaign.timing import known_zone
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros.candidates import event_rules
 from bot.messages import MessageBuilder, bold, text
 from storage import events as event_queries
-from storage.models import Starter
+from storage.models import Starter, TimeZoneSource
 
 ROLE_LIMIT = 40
 STARTER_LIMIT = 300
@@ -36,11 +37,24 @@ async def role(ctx: Context, args: str) -> None:
 
 
 async def time_zone(ctx: Context, args: str) -> None:
+    """Your own zone wins over your platform profile's; ``auto`` hands it back to the profile."""
     member = ctx.require_member()
-    if not args.strip():
+    value = args.strip()
+    if not value:
         current = member.time_zone or "not set (your events' time zones are used)"
-        raise UserError(f"Your time zone: {current}. Set it with /timezone Europe/London (an IANA name).")
-    member.time_zone = parsing.time_zone(args).key
+        source = " (from your profile)" if member.time_zone_source == TimeZoneSource.PLATFORM else ""
+        raise UserError(
+            f"Your time zone: {current}{source}. Set it with /timezone Europe/London (an IANA name), "
+            "or /timezone auto to follow your profile."
+        )
+    if value.lower() == "auto":
+        member.time_zone = known_zone(ctx.sender.time_zone)
+        member.time_zone_source = TimeZoneSource.PLATFORM if member.time_zone else None
+        follows = f"your profile's, {member.time_zone}" if member.time_zone else "your events' (your profile has none)"
+        ctx.reply(text(f"Your time zone now follows {follows}."))
+        return
+    member.time_zone = parsing.time_zone(value).key
+    member.time_zone_source = TimeZoneSource.MEMBER
     ctx.reply(text(f"Your time zone is now {member.time_zone}: I'll message you at sensible local hours."))
 
 

@@ -13,7 +13,17 @@ from bot.messages import Button, MessageBuilder, bold, code, text
 from bot.views import date_only, local_start
 from storage import events as event_queries
 from storage import members as member_queries
-from storage.models import Block, Conversation, Event, Intro, IntroHistory, Member, OutboxMessage, Participant
+from storage.models import (
+    Block,
+    Conversation,
+    Event,
+    Intro,
+    IntroHistory,
+    Member,
+    OutboxMessage,
+    Participant,
+    Relay,
+)
 
 CONFIRM, KEEP = "yes", "no"
 
@@ -88,6 +98,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
         "display_name": member.display_name,
         "handle": member.handle,
         "time_zone": member.time_zone,
+        "time_zone_from": member.time_zone_source,
         "language": member.language,
         "status": member.status,
         "paused_until": member.paused_until.isoformat() if member.paused_until else None,
@@ -108,6 +119,10 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
             for i in (await session.scalars(select(Intro).where(Intro.member_id == member.id))).all()
         ],
         "form_in_progress": form.form if (form := await session.get(Conversation, member.id)) else None,
+        "messages_passed_on": [
+            {"to_member_id": r.recipient_id, "state": r.state, "at": r.created_at.isoformat(), "draft": r.text}
+            for r in (await session.scalars(select(Relay).where(Relay.sender_id == member.id))).all()
+        ],
         "messages_waiting": await session.scalar(
             select(func.count()).where(OutboxMessage.member_id == member.id, OutboxMessage.status == "queued")
         ),

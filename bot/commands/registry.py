@@ -14,6 +14,7 @@ from bot.commands import (
     organising,
     preferences,
     privacy,
+    relay,
     schedule,
 )
 from bot.context import Context
@@ -23,7 +24,7 @@ from bot.router import CommandSpec, Router
 
 
 def build_router() -> Router:
-    forms = Forms(organising.NEWEVENT_FORM, organising.POLL_FORM)
+    forms = Forms(organising.NEWEVENT_FORM, organising.POLL_FORM, relay.RELAY_FORM)
     router = Router()
     specs = [
         CommandSpec("help", partial(_help, router), "help", "what I can do"),
@@ -38,7 +39,7 @@ def build_router() -> Router:
         CommandSpec("mydata", privacy.mydata, "mydata", "everything stored about you"),
         CommandSpec("forget", privacy.forget, "forget", "erase everything about you"),
         CommandSpec("role", preferences.role, "role NAME", "your role in the event (e.g. recruiter)"),
-        CommandSpec("timezone", preferences.time_zone, "timezone ZONE", "your time zone, e.g. Europe/London"),
+        CommandSpec("timezone", preferences.time_zone, "timezone ZONE|auto", "your time zone, e.g. Europe/London"),
         CommandSpec(
             "crossplatform",
             preferences.cross_platform,
@@ -105,6 +106,9 @@ def build_router() -> Router:
     router.button("optin", answers.opt_in)
     router.button("met", answers.met)
     router.button("rate", answers.rate)
+    router.button("relay", partial(relay.write, forms=forms))
+    router.button("relaysend", relay.send)
+    router.button("relaydrop", relay.drop)
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
     router.text_handler = forms.answer

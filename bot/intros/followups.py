@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.campaign.timing import outside_quiet_hours
 from bot.intros import texts
 from storage.models import Event, Intro, IntroState, Member, MemberStatus, Round
 from storage.outbox import NewMessage, enqueue
@@ -54,22 +55,28 @@ async def send_followups(
         if await _silent_for_three_rounds(session, member.id, intro.id, now):
             member.status, member.paused_until = MemberStatus.PAUSED, None
             messages.append(
-                _to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event, deliver_at)
+                _to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event, now, deliver_at)
             )
             paused += 1
             continue
         assert intro.group_id is not None
         others = [other for other in groups[intro.group_id] if other.id != member.id]
         payload = texts.followup(event, others, intro.id).to_dict()
-        messages.append(_to(member, f"followup:{intro.id}", payload, event, deliver_at))
+        messages.append(_to(member, f"followup:{intro.id}", payload, event, now, deliver_at))
         asked += 1
     return FollowupReport(asked, paused, await enqueue(session, messages, now))
 
 
 def _to(
-    member: Member, key: str, payload: dict[str, object], event: Event, deliver_at: Callable[[Member], datetime] | None
+    member: Member,
+    key: str,
+    payload: dict[str, object],
+    event: Event,
+    now: datetime,
+    deliver_at: Callable[[Member], datetime] | None,
 ) -> NewMessage:
-    when = deliver_at(member) if deliver_at else None
+    """The campaign's own hour for the member, or (an organiser's /followup) as soon as it is daytime for them."""
+    when = deliver_at(member) if deliver_at else outside_quiet_hours(now, member.time_zone or event.time_zone)
     return NewMessage(
         key, member.platform, member.platform_user_id, dict(payload), member.id, event.id, not_before=when
     )

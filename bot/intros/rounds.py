@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.campaign.timing import group_delivery, outside_quiet_hours
 from bot.errors import UserError
 from bot.intros import texts
 from bot.intros.candidates import Pool, load_pool
@@ -66,9 +67,22 @@ class IntroQueue:
     group_dm_platforms: Collection[str]
     deliver_at: DeliverAt | None = None
 
-    def when(self, member: Member) -> datetime | None:
-        """A campaign delivers at each member's local hour; an organiser's command delivers now."""
-        return self.deliver_at(member) if self.deliver_at else None
+    def zone(self, member: Member) -> str:
+        return member.time_zone or self.event.time_zone
+
+    def when(self, member: Member) -> datetime:
+        """A campaign delivers at each member's local hour; anything else (an organiser's command, an answer
+        of another member) as soon as it is daytime for the member."""
+        return self.deliver_at(member) if self.deliver_at else outside_quiet_hours(self.now, self.zone(member))
+
+    def together(self, members: Sequence[Member]) -> datetime | None:
+        """When one conversation of ``members`` goes out: the first moment, from the earliest of their own
+        times, within everyone's waking hours. None: their platform cannot hold one, or no such moment exists
+        (then each gets their own message at their own hour)."""
+        platforms = {member.platform for member in members}
+        if len(platforms) != 1 or next(iter(platforms)) not in self.group_dm_platforms:
+            return None
+        return group_delivery(min(self.when(m) for m in members), {self.zone(m) for m in members})
 
     async def queue(self, messages: list[NewMessage]) -> int:
         return await enqueue(self.session, messages, self.now)
@@ -82,10 +96,9 @@ class IntroQueue:
     async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
         """Queue the intro(s) of one group and record that its members have met."""
         starter = pick_starter(group.shared_interests, await self.starters(), random.Random(group_row.id))
-        platforms = {member.platform for member in members}
         messages: list[NewMessage] = []
-        if len(platforms) == 1 and next(iter(platforms)) in self.group_dm_platforms:
-            message = texts.intro(self.event, None, members, group, group_row.id, starter)
+        if (together := self.together(members)) is not None:
+            message = texts.intro(self.event, None, members, group, group_row.id, starter, self.now)
             users = ",".join(sorted(member.platform_user_id for member in members))
             messages.append(
                 NewMessage(
@@ -96,12 +109,13 @@ class IntroQueue:
                     None,
                     self.event.id,
                     "group",
+                    not_before=together,
                 )
             )
         else:
             for member in members:
                 others = [other for other in members if other.id != member.id]
-                message = texts.intro(self.event, member, others, group, group_row.id, starter)
+                message = texts.intro(self.event, member, others, group, group_row.id, starter, self.now)
                 messages.append(
                     NewMessage(
                         f"intro:{group_row.id}:{member.id}",
@@ -126,7 +140,7 @@ class IntroQueue:
         return await self.queue(messages)
 
     async def propose(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
-        message = texts.proposal(self.event, group, group_row.id).to_dict()
+        message = texts.proposal(self.event, group, group_row.id, members, self.now).to_dict()
         return await self.queue(
             [
                 NewMessage(

@@ -1,14 +1,24 @@
-"""The words of introductions: intros, reasons, proposals, follow-ups and the odd-one-out note."""
+"""The words of introductions: intros, reasons, proposals, follow-ups and the odd-one-out note.
+
+A reason is made from what the matcher scored (shared interests, roles that meet across, time zones within
+the event's preference) and what it knew (a pair that met before), and from nothing else; the organiser's
+preview and every member of the group read the same sentence.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from itertools import combinations
 
+from bot.intros.candidates import event_rules, utc_offset_hours
 from bot.matching import Group
+from bot.matching.scoring import tz_distance
 from bot.messages import Button, Inline, Mention, Message, MessageBuilder, bold, italic
 from storage.models import Event, Member
 
 PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": "the console"}
+NAME_IN_BUTTON = 30  # characters of a name on a button (Slack allows 75 for the whole label)
 
 
 def mention(member: Member) -> Mention:
@@ -24,16 +34,46 @@ def names(members: Sequence[Member]) -> list[Inline | str]:
     return pieces
 
 
-def reason(group: Group) -> str:
+def near_hours(event: Event, members: Sequence[Member], now: datetime) -> float | None:
+    """The event's time-zone preference when every pair of ``members`` is within it (the matcher's bonus, from
+    the same offsets it used), else None."""
+    within = event_rules(event).prefer_within_hours
+    if within is None:
+        return None
+    offsets = [utc_offset_hours(member.time_zone or event.time_zone, now) for member in members]
+    pairs = list(combinations(offsets, 2))
+    if not pairs or any(a is None or b is None or tz_distance(a, b) > within for a, b in pairs):
+        return None
+    return within
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def reason(event: Event, group: Group, members: Sequence[Member], now: datetime) -> str:
+    """Why this group, in one or two sentences that are true for every member of it."""
+    pair = len(group.members) == 2
+    parts: list[str] = []
     if group.shared_interests:
-        listed = group.shared_interests[:3]
-        joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
-        if len(group.members) == 2:
-            return f"you both picked {joined}."
-        return f"between you, you share {joined}."
+        listed = _listed(group.shared_interests[:3])
+        parts.append(f"you both picked {listed}" if pair else f"between you, you share {listed}")
     if group.complementary_roles:
-        return "you bring different sides: " + " and ".join(group.complementary_roles) + "."
-    return "you haven't met yet, and the rest of the room was spoken for."
+        parts.append("you bring different sides: " + " and ".join(group.complementary_roles))
+    hours = near_hours(event, members, now)
+    if hours is not None:
+        gap = "the same time zone" if hours == 0 else f"time zones within {hours:g} hours of each other"
+        parts.append(f"you're in {gap}, so finding a time to talk is easy")
+    if parts:
+        why = "; ".join(parts) + "."
+    elif group.repeat:
+        why = "no shared interest this time."
+    else:
+        why = f"no shared interest this time, so I picked {'someone' if pair else 'people'} you haven't met yet."
+    if group.repeat:
+        met = "You two have met before" if pair else "Some of you have met before"
+        why += f" {met}: this round I couldn't give everyone someone new."
+    return why
 
 
 def intro_buttons(group_id: int) -> tuple[Button, ...]:
@@ -45,30 +85,67 @@ def intro_buttons(group_id: int) -> tuple[Button, ...]:
     )
 
 
+def relay_button(group_id: int, to: Member, *, reply: bool = False) -> Button:
+    """Write to ``to`` through the bot (see :mod:`bot.commands.relay`)."""
+    label = f"↩️ Reply to {_short(to.display_name)}" if reply else f"✉️ Message {_short(to.display_name)}"
+    return Button(label, "relay", f"{group_id}.{to.id}")
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_IN_BUTTON else name[: NAME_IN_BUTTON - 1] + "…"
+
+
+def reach(other: Member) -> str:
+    """How to reach a partner on another platform: a Telegram username works for anyone (t.me); anyone else,
+    a Slack member or a Telegram member without a username, is reached through the bot."""
+    place = PLATFORM_NAMES.get(other.platform, other.platform)
+    through_me = "send a first message through me with the button below, and they can answer the same way"
+    if other.platform == "telegram" and other.handle:
+        return f"{other.display_name} is on {place} as @{other.handle} (t.me/{other.handle}), or {through_me}."
+    return f"{other.display_name} is on {place}: {through_me}."
+
+
 def intro(
-    event: Event, recipient: Member | None, others: Sequence[Member], group: Group, group_id: int, starter: str
+    event: Event,
+    recipient: Member | None,
+    others: Sequence[Member],
+    group: Group,
+    group_id: int,
+    starter: str,
+    now: datetime,
 ) -> Message:
     """An intro for one recipient (naming the others), or for a group conversation (``recipient`` None)."""
     builder = MessageBuilder()
+    everyone = list(others) if recipient is None else [recipient, *others]
     if recipient is None:
         builder.line("👋 ", *names(others), ": meet each other!")
     else:
         builder.line("👋 Meet ", *names(others), "!")
     builder.line(italic(f"For {event.name}"))
-    builder.line(bold("Why: "), reason(group))
-    for other in others:
-        if recipient is not None and other.platform != recipient.platform:
-            place = PLATFORM_NAMES.get(other.platform, other.platform)
-            handle = f" as @{other.handle}" if other.handle else ""
-            builder.line(f"{other.display_name} is on {place}{handle}: reach out there.")
+    builder.line(bold("Why: "), reason(event, group, everyone, now))
+    elsewhere = [o for o in others if recipient is not None and o.platform != recipient.platform]
+    for other in elsewhere:
+        builder.line(reach(other))
     builder.line(bold("Conversation starter: "), f"“{starter}”")
     builder.buttons(*intro_buttons(group_id))
+    if elsewhere:
+        builder.buttons(*(relay_button(group_id, other) for other in elsewhere))
     return builder.build()
 
 
-def proposal(event: Event, group: Group, group_id: int) -> Message:
-    """Double opt-in: the match without names."""
+def proposal(
+    event: Event,
+    group: Group,
+    group_id: int,
+    members: Sequence[Member],
+    now: datetime,
+    *,
+    lead: str | None = None,
+) -> Message:
+    """Double opt-in: the match without names (``lead``: a first line, e.g. why a new proposal comes)."""
     builder = MessageBuilder()
+    if lead:
+        builder.line(lead)
     size = len(group.members) - 1
     who = "someone" if size == 1 else f"{size} people"
     if group.shared_interests:
@@ -76,7 +153,8 @@ def proposal(event: Event, group: Group, group_id: int) -> Message:
             f"I found {who} at {event.name} who's also into ", bold(", ".join(group.shared_interests[:3])), "."
         )
     else:
-        builder.line(f"I found {who} at {event.name} you haven't met yet.")
+        builder.line(f"I found {who} at {event.name} for you.")
+    builder.line(bold("Why: "), reason(event, group, members, now))
     builder.line("Want an intro? I'll share names only when everyone says yes.")
     builder.buttons(
         Button("Yes, introduce us", "optin", f"{group_id}.yes"), Button("No thanks", "optin", f"{group_id}.no")
@@ -87,6 +165,16 @@ def proposal(event: Event, group: Group, group_id: int) -> Message:
 def left_out(event: Event, why: str) -> Message:
     builder = MessageBuilder().line(f"No introduction for you in this round of {event.name}, sorry: {why}")
     builder.line("You're first in line for the next round.")
+    return builder.build()
+
+
+def partner_declined(event: Event, *, found_another: bool) -> Message:
+    """To a member whose possible match said no: the outcome of looking again, never a promise."""
+    builder = MessageBuilder().line(f"Your possible match at {event.name} can't make it this time.")
+    if found_another:
+        builder.line("I've found someone else for you: my next message asks whether you'd like that intro.")
+    else:
+        builder.line("I couldn't find anyone else for you this round. You're first in line for the next one.")
     return builder.build()
 
 

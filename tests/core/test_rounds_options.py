@@ -44,8 +44,9 @@ async def test_cross_platform_needs_both_consents(talk: Talk, core: Core, code: 
     await _deliver(core, clock, console, telegram)
     to_alice = _last_with(console, "alice", "hi").plain_text()
     to_tom = _last_with(telegram, "tom", "hi").plain_text()
-    assert "Tom is on Telegram as @tom: reach out there." in to_alice
-    assert "Alice is on the console as @alice" in to_tom
+    assert "Tom is on Telegram as @tom (t.me/tom), or send a first message through me" in to_alice
+    assert "Alice is on the console: send a first message through me" in to_tom
+    assert [b.label for b in _buttons(_last_with(telegram, "tom", "hi"), "relay")] == ["✉️ Message Alice"]
 
 
 async def test_group_dm_platforms_get_one_group_message(database: object, clock: ManualClock) -> None:

@@ -18,6 +18,57 @@ from aiohttp import web
 TOKEN = "xoxb-test-token"
 BOT_USER = "UBOT"
 KNOWN_BLOCKS = {"section", "actions", "context", "divider", "header", "input", "image", "rich_text"}
+RICH_OBJECTS = {"rich_text_section", "rich_text_list", "rich_text_preformatted", "rich_text_quote"}
+RICH_PARTS = {"text", "user", "link", "emoji", "channel", "usergroup", "broadcast", "date", "team"}
+RICH_STYLES = {"bold", "italic", "strike", "code", "underline"}
+
+
+def visible_text(message: dict[str, Any]) -> str:
+    """What a person reads in a posted message's blocks: mrkdwn sections and context as written, rich text as
+    its parts (a user element as ``<@U…>``, the way Slack's clients resolve it to a name)."""
+    out: list[str] = []
+    for block in message.get("blocks") or []:
+        if block["type"] == "section":
+            out.append(block["text"]["text"])
+        elif block["type"] == "context":
+            out.append(" ".join(element.get("text", "") for element in block["elements"]))
+        elif block["type"] == "rich_text":
+            out.append(_rich_text(block))
+    return "\n".join(out)
+
+
+def live_markup(args: dict[str, Any]) -> list[str]:
+    """Where a call could notify or link: markup in its mrkdwn fields, or a broadcast/link element in its rich
+    text that did not come from the renderer's own t.me links. Rich text ``text`` elements are literal."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and "<!" in str(node.get("text")):
+                found.append(str(node["text"]))
+            if node.get("type") == "broadcast":
+                found.append(json.dumps(node))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    if "<!" in str(args.get("text") or ""):
+        found.append(str(args["text"]))
+    walk(args.get("blocks"))
+    walk(args.get("view"))
+    return found
+
+
+def _rich_text(block: dict[str, Any]) -> str:
+    lines = []
+    for element in block["elements"]:
+        parts = element.get("elements", [])
+        lines.append(
+            "".join(f"<@{p['user_id']}>" if p["type"] == "user" else p.get("text", p.get("url", "")) for p in parts)
+        )
+    return "\n".join(lines)
 
 
 @dataclass
@@ -270,6 +321,8 @@ class SlackStandIn:
                 raise SlackError("invalid_blocks")
             if block["type"] == "actions" and not (0 < len(block.get("elements", [])) <= 25):
                 raise SlackError("invalid_blocks")
+            if block["type"] == "rich_text":
+                SlackStandIn._check_rich_text(block)
             for element in block.get("elements", []) if block["type"] == "actions" else []:
                 action_id = element.get("action_id", "")
                 if not action_id or len(action_id) > 255 or action_id in action_ids:
@@ -277,4 +330,24 @@ class SlackStandIn:
                 action_ids.add(action_id)
                 label, value = (element.get("text") or {}).get("text", ""), element.get("value", "")
                 if element.get("type") == "button" and (not 0 < len(label) <= 75 or len(value) > 2000):
+                    raise SlackError("invalid_blocks")
+
+    @staticmethod
+    def _check_rich_text(block: dict[str, Any]) -> None:
+        """Rich text as Block Kit documents it: objects of known types holding parts of known types; a text part
+        has a non-empty string, a user part a user id, a link part a URL; styles only from the documented set."""
+        objects = block.get("elements")
+        if not isinstance(objects, list) or not objects:
+            raise SlackError("invalid_blocks")
+        for obj in objects:
+            parts = obj.get("elements")
+            if obj.get("type") not in RICH_OBJECTS or not isinstance(parts, list) or not parts:
+                raise SlackError("invalid_blocks")
+            for part in parts:
+                kind = part.get("type")
+                if kind not in RICH_PARTS or not set(part.get("style") or {}) <= RICH_STYLES:
+                    raise SlackError("invalid_blocks")
+                if kind == "text" and not (isinstance(part.get("text"), str) and part["text"]):
+                    raise SlackError("invalid_blocks")
+                if (kind == "user" and not part.get("user_id")) or (kind == "link" and not part.get("url")):
                     raise SlackError("invalid_blocks")

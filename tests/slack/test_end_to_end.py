@@ -25,6 +25,7 @@ from bot.messages import Command, Sender
 from storage.database import Database
 from storage.models import Event, Member, OutboxMessage, OutboxStatus
 from tests.slack.conftest import Harness, _harness
+from tests.slack.stand_in import live_markup, visible_text
 
 ORGANISER, ADA, BOB, SNEAKY, DAN = "UORG0001", "UADA0001", "UBOB0001", "UEVE0001", "UDAN0001"
 GHOST = "UGHOST01"
@@ -54,7 +55,7 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
 
 
 def text_of(message: dict[str, Any]) -> str:
-    return "\n".join(b["text"]["text"] for b in message.get("blocks") or [] if b["type"] == "section")
+    return visible_text(message)
 
 
 async def test_organiser_members_broadcast_and_a_round(
@@ -150,7 +151,8 @@ async def test_organiser_members_broadcast_and_a_round(
         assert dm is not None
         broadcasts = [p for p in api.posts_to(dm) if "Doors at 18:00" in text_of(p)]
         assert len(broadcasts) == 1
-        assert "&lt;!everyone&gt;" in text_of(broadcasts[0])
+        assert "Doors at 18:00 <!everyone>" in text_of(broadcasts[0])  # shown as typed, as literal text
+        assert "&lt;!everyone&gt;" in broadcasts[0]["text"]  # and escaped in the mrkdwn notification
 
     # A retried event (same event_id, X-Slack-Retry-Num: 1) is acked and changes nothing.
     hello = {"type": "message", "channel": organiser_dm, "channel_type": "im", "user": ORGANISER, "text": "hello"}
@@ -165,7 +167,7 @@ async def test_organiser_members_broadcast_and_a_round(
     await slack.command(ORGANISER, "match")
     await e2e.settle()
     preview = text_of(api.posts_to(organiser_dm)[-1])
-    assert "Preview" in preview and "&lt;!channel&gt;" in preview
+    assert "Preview" in preview and "<!channel>" in preview
     await slack.command(ORGANISER, "match now")
     await e2e.settle()
     assert "is on its way" in text_of(api.posts_to(organiser_dm)[-1])
@@ -187,8 +189,7 @@ async def test_organiser_members_broadcast_and_a_round(
     # The member called <!channel> sees her profile in the App Home; nowhere is the name live markup.
     await slack.event({"type": "app_home_opened", "user": SNEAKY, "channel": api.dm_of(SNEAKY), "tab": "home"})
     await e2e.settle()
-    assert "&lt;!channel&gt;" in json.dumps(api.calls_to("views.publish")[-1], ensure_ascii=False)
-    everything = [call.dump() for call in api.calls]
-    assert not [dump for dump in everything if "<!channel>" in dump or "<!everyone>" in dump]
+    assert "<!channel>" in visible_text(api.calls_to("views.publish")[-1]["view"])
+    assert not [found for call in api.calls for found in live_markup(call.args)]
     failed = {call.method for call in api.calls if not call.ok}
     assert failed == {"chat.postMessage", "conversations.open"}  # the 429 and the vanished user, nothing else

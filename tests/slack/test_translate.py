@@ -25,6 +25,13 @@ def test_sender_prefers_the_display_name_and_keeps_handle_and_locale() -> None:
     assert translate.sender("U1", None, "ada") == Sender("slack", "U1", "ada", "ada", None)
 
 
+def test_the_profile_time_zone_travels_with_the_sender() -> None:
+    """users.info's ``tz`` (the zone the member chose in Slack, or the workspace's) becomes their zone."""
+    user = {"name": "lee", "real_name": "Lee", "tz": "America/Los_Angeles", "tz_offset": -28800}
+    assert translate.sender("U2", user).time_zone == "America/Los_Angeles"
+    assert translate.sender("U2", {"name": "lee"}).time_zone is None
+
+
 def test_slash_command_text_is_command_and_args() -> None:
     payload = {"text": "  Join\tHR7K2Q  ", "channel_id": "D1", "channel_name": "directmessage"}
     command = translate.command(payload, ADA)
@@ -129,3 +136,15 @@ def test_csv_rows() -> None:
         Row("Hopper, Grace", "grace@example.com"),
         Row("", "bob@example.com"),
     ]
+
+
+def test_free_text_arrives_as_the_member_typed_it() -> None:
+    """Slack sends message text in its markup; the core (and a partner on another platform) gets the typing."""
+    sent = "Fish &amp; chips &lt;3 at <https://example.com/menu|the menu>, <https://x.org> or <mailto:a@b.c|a@b.c>"
+    event = {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "text": sent}
+    assert translate.free_text(event, ADA, "UBOT").text == (
+        "Fish & chips <3 at the menu (https://example.com/menu), https://x.org or a@b.c"
+    )
+    tricky = {**event, "text": "&amp;lt;b&amp;gt; is how you write &lt;b&gt; in HTML, cc <!here> in <#C42|general>"}
+    typed = "&lt;b&gt; is how you write <b> in HTML, cc @here in #general"
+    assert translate.free_text(tricky, ADA, None).text == typed
