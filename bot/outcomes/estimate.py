@@ -66,7 +66,9 @@ def wilson(successes: int, total: int, z: float = Z) -> Interval:
     z2 = z * z
     centre = (successes + z2 / 2) / (total + z2)
     half = z * math.sqrt(successes * (total - successes) / total + z2 / 4) / (total + z2)
-    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends: rounding would leave
+    high = 1.0 if successes == total else min(1.0, centre + half)  # 0.9999999999999999 for 65 of 65
+    return Interval(low, high)
 
 
 def newcombe(x1: int, n1: int, x2: int, n2: int, z: float = Z) -> Difference:
