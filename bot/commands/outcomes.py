@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.errors import UserError
-from bot.messages import Button, MessageBuilder, bold, code, text
+from bot.messages import Button, MessageBuilder, bold, text
 from bot.outcomes import draw, export, report
 from bot.parsing import small_int
 from storage import events as event_queries
@@ -120,16 +120,8 @@ async def export_rows(ctx: Context, args: str) -> None:
     rows = await holdouts.outcome_rows(ctx.session, event.id)
     if not rows:
         raise UserError(f"Nobody has joined {event.name} yet, so there are no rows to export.")
-    parts = export.csv_parts(rows)
-    for number, part in enumerate(parts, 1):
-        builder = MessageBuilder().line(bold(f"Outcome rows of {event.name}"), f" (part {number} of {len(parts)})")
-        if number == 1:
-            builder.line(
-                "One row per combination of answers; “people” is how many gave it. No names, no ids. "
-                "Copy the block into a spreadsheet or a .csv file."
-            )
-        builder.line(code(part))
-        ctx.reply(builder.build())
+    for message in export.messages(event.name, rows):
+        ctx.reply(message)
 
 
 async def mydata_fields(session: AsyncSession, event_id: int, member_id: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from bot.messages import Message, MessageBuilder, bold, code
 from storage.holdouts import OutcomeRow
 
 HEADER = ("group", "was_introduced", "rsvp", "attended", "met_someone_new", "left_event", "people")
@@ -62,3 +63,19 @@ def csv_parts(rows: Sequence[OutcomeRow], limit: int = PART_LIMIT) -> list[str]:
         current += line
     parts.append(current.rstrip("\n"))
     return parts
+
+
+def messages(event_name: str, rows: Sequence[OutcomeRow]) -> list[Message]:
+    """One chat message per part: a title, a short explanation on the first, and the CSV as a code block."""
+    parts = csv_parts(rows)
+    out = []
+    for number, part in enumerate(parts, 1):
+        builder = MessageBuilder().line(bold(f"Outcome rows of {event_name}"), f" (part {number} of {len(parts)})")
+        if number == 1:
+            builder.line(
+                "One row per combination of answers; “people” is how many gave it. No names, no ids. "
+                "Copy the block into a spreadsheet or a .csv file."
+            )
+        builder.line(code(part))
+        out.append(builder.build())
+    return out
