@@ -15,6 +15,7 @@ from bot.core import Core
 from bot.delivery import Delivery
 from bot.messages import ButtonPress, Mention
 from bot.outcomes import draw, estimate, report
+from storage import holdouts
 from storage.models import Event, Holdout, HoldoutDraw, Intro, Member, Participant
 from tests.core.conftest import OLIVIA, create_event
 from tests.fakes import RecordingPlatform, Talk, person, snapshot
@@ -298,3 +299,15 @@ async def test_mydata_shows_the_draw_and_forget_erases_it(talk: Talk, core: Core
         assert await session.scalar(select(func.count()).select_from(HoldoutDraw)) == 0
         assert await session.scalar(select(func.count()).select_from(Participant)) == 0
         assert await session.scalar(select(func.count()).select_from(Holdout)) == 1  # the event's rule stays
+
+
+async def test_a_draw_stored_twice_keeps_the_first(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
+    """Two transactions drawing the same late joiner (a /join and a round) must not fail: the coin is the same."""
+    await talk.say(OLIVIA, "/rules holdout 20")
+    await talk.say(person("Zed"), f"/join {code}")
+    event_id = await _event_id(core, code)
+    before = await draws(core)
+    async with core.database.transaction() as session:
+        member_id = (await session.scalars(select(Member.id).where(Member.platform_user_id == "zed"))).one()
+        await holdouts.add_draws(session, event_id, [(member_id, not before["zed"])], clock.now())
+    assert await draws(core) == before
