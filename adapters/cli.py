@@ -38,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="run a whole simulated event in the terminal")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--attendees", type=int, default=30)
+    demo.add_argument("--holdout", type=int, default=0, help="hold out this percent (5–50) and plant an effect")
     demo.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temporary folder")
     commands.add_parser("run", help="start every configured platform adapter")
     args = parser.parse_args(argv)
@@ -60,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from adapters.demo import run_demo
 
-            return asyncio.run(run_demo(seed=args.seed, attendees=args.attendees, database_url=args.database_url))
+            return asyncio.run(
+                run_demo(seed=args.seed, attendees=args.attendees, database_url=args.database_url, holdout=args.holdout)
+            )
         return _run(settings)
     except SchemaOutdated as error:
         print(error, file=sys.stderr)

@@ -84,7 +84,9 @@ class DemoConsole(ConsolePlatform):
             self.folded += 1
 
 
-async def run_demo(*, seed: int, attendees: int, database_url: str | None, out: TextIO | None = None) -> int:
+async def run_demo(
+    *, seed: int, attendees: int, database_url: str | None, out: TextIO | None = None, holdout: int = 0
+) -> int:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="icebreaker-demo-") as folder:
         database = Database(database_url or f"sqlite:///{Path(folder) / 'demo.db'}")
@@ -104,6 +106,7 @@ async def run_demo(*, seed: int, attendees: int, database_url: str | None, out: 
                 names,
                 Delivery(database, {console.name: console}, clock),
                 CampaignRunner(database, clock, Policy()),
+                holdout,
             )
             await demo.play()
         finally:
@@ -120,6 +123,8 @@ class Demo:
     names: list[str]
     delivery: Delivery
     campaign: CampaignRunner
+    holdout: int = 0  # percent held out (0: none); with a holdout, introductions make attendees come more often
+    introduced: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.shell = Shell(self.core, self.delivery, self.console, user=ORGANISER)
@@ -147,10 +152,13 @@ class Demo:
         self.banner("The organiser sets up the event")
         await self.act(ORGANISER, '/newevent "Tech Mixer Lisbon" 2026-12-10 18:30 Europe/Lisbon')
         await self.act(ORGANISER, "/poll " + ", ".join(INTERESTS))
+        if self.holdout:
+            await self.act(ORGANISER, f"/rules holdout {self.holdout}")
         code = self.join_code()
         self.banner(f"{len(self.names)} attendees join with code {code}")
+        spread = min(1.0, 30 / len(self.names))  # a big crowd joins faster: everyone is in before the campaign
         for index, name in enumerate(self.names):
-            self.clock.advance(timedelta(minutes=self.rng.randint(20, 240)))
+            self.clock.advance(timedelta(minutes=self.rng.randint(20, 240) * spread))
             await self.act(name, f"/join {code}")
             await self.act(name, f"/timezone {ZONES[index % len(ZONES)]}")
             await self.act(name, "/role " + ("recruiter" if index % 4 == 0 else "candidate"))
@@ -178,19 +186,36 @@ class Demo:
             actions = {b.action: b for b in buttons}
             if name is None or not actions:
                 continue
+            if "hi" in actions:
+                self.introduced.add(name)
             if "interests" in actions:
                 await self.press(name, actions["interests"])
                 await self.pick_interests(name)
             elif "hi" in actions and self.rng.random() < 0.7:
                 await self.press(name, actions["hi"])
             elif "rsvp" in actions:
-                await self.press(name, buttons[0] if self.rng.random() < 0.85 else buttons[1])
+                await self.press(
+                    name, buttons[0] if self.rng.random() < self.chance(name, 0.85, 0.92, 0.78) else buttons[1]
+                )
             elif "attended" in actions:
-                await self.press(name, buttons[0] if self.rng.random() < 0.9 else buttons[1])
+                await self.press(
+                    name, buttons[0] if self.rng.random() < self.chance(name, 0.9, 0.92, 0.75) else buttons[1]
+                )
+            elif "metnew" in actions:
+                await self.press(
+                    name, buttons[0] if self.rng.random() < self.chance(name, 0.5, 0.7, 0.3) else buttons[1]
+                )
             elif "met" in actions and self.rng.random() < 0.8:
                 await self.press(name, buttons[0] if self.rng.random() < 0.75 else buttons[1])
             elif "rate" in actions:
                 await self.press(name, buttons[self.rng.choice([2, 3, 3, 4, 4, 4])])
+
+    def chance(self, name: str, usual: float, introduced: float, not_introduced: float) -> float:
+        """How likely an attendee says yes. With a holdout the demo plants an effect: people who got an
+        introduction reply "coming" and "I was there" more often, so the organiser's /stats can show it."""
+        if not self.holdout:
+            return usual
+        return introduced if name in self.introduced else not_introduced
 
     async def pick_interests(self, name: str) -> None:
         chosen = set()

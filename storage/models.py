@@ -329,3 +329,29 @@ class Relay(Base):
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Holdout(Base):
+    """An event's holdout: ``percent`` of its members, drawn at random from ``seed``, get no introductions.
+
+    Set only before the event's first round; the draw itself lives in ``holdout_draws`` and never changes.
+    """
+
+    __tablename__ = "holdouts"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    percent: Mapped[int]
+    seed: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class HoldoutDraw(Base):
+    """One member's draw in an event with a holdout, and their answer to "did you meet anyone new?"."""
+
+    __tablename__ = "holdout_draws"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True)
+    held_out: Mapped[bool]
+    drawn_at: Mapped[datetime]
+    met_someone_new: Mapped[str | None] = mapped_column(String(8))  # yes / no, asked after "I was there"

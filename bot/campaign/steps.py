@@ -19,6 +19,7 @@ from bot.intros import texts
 from bot.intros.followups import send_followups
 from bot.intros.rounds import plan_round, run_round
 from bot.messages import Button, Message, MessageBuilder, bold
+from bot.outcomes.draw import holdout_note
 from bot.views import local_start
 from storage import events as event_queries
 from storage.models import (
@@ -98,6 +99,7 @@ async def welcome(run: StepRun) -> str:
     members = await audience.members_of(run.session, run.event, "all")
     unanswered = {m.id for m in await audience.members_of(run.session, run.event, "unanswered")}
     has_poll = bool(await event_queries.options(run.session, run.event.id))
+    note = await holdout_note(run.session, run.event.id)
 
     def build(member: Member) -> Message:
         builder = MessageBuilder().line(bold(run.event.name), f" is two weeks away: {local_start(run.event)}.")
@@ -106,6 +108,8 @@ async def welcome(run: StepRun) -> str:
         elif has_poll:
             builder.line("Tell me what you're into and I'll introduce you to people who share it.")
             builder.buttons(Button("Choose my interests", "interests", str(run.event.id)))
+        if note:
+            builder.line(note)
         return builder.build()
 
     return f"queued {await run.to_members(members, build)}"

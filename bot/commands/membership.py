@@ -8,6 +8,7 @@ from bot import parsing
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import Button, MessageBuilder, bold, text
+from bot.outcomes import draw
 from bot.views import date_only, local_start, plural
 from storage import events as event_queries
 from storage.models import Event, MemberStatus, Participant
@@ -41,6 +42,7 @@ async def join(ctx: Context, args: str) -> None:
         ctx.session.add(Participant(event_id=event.id, member_id=member.id, joined_at=now))
     elif rejoined:
         existing.left_at = None
+    await draw.on_join(ctx.session, event.id, now)
     member.current_event_id = event.id
     if member.status == MemberStatus.LEFT:
         member.status = MemberStatus.ACTIVE
@@ -50,6 +52,8 @@ async def join(ctx: Context, args: str) -> None:
     else:
         builder.line("Welcome to ", bold(event.name), "! 🎉")
     builder.line(f"It starts {local_start(event)}.")
+    if note := await draw.holdout_note(ctx.session, event.id):
+        builder.line(note)
     if await event_queries.options(ctx.session, event.id):
         builder.line("Tell me what you're into, so I can introduce you to the right people:")
         builder.buttons(Button("Choose my interests", "interests", str(event.id)))

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 
 from bot import parsing
 from bot.campaign.plan import add_default_campaign
+from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.forms import Field, Form, Forms
@@ -224,4 +225,5 @@ async def stats(ctx: Context, args: str) -> None:
         builder.line(bold("Interests:"))
         for label, number in rows:
             builder.line(f"• {label}: {number}")
+    await outcomes.add_to_stats(ctx, builder, event)
     ctx.reply(builder.build())

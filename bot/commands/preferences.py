@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from bot import parsing
 from bot.campaign.timing import known_zone
+
+from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros.candidates import event_rules
@@ -17,7 +19,7 @@ ROLE_LIMIT = 40
 STARTER_LIMIT = 300
 RULES_USAGE = (
     "Use /rules size 2|3|4, /rules optin on|off, /rules roles recruiter/candidate (or off), "
-    "/rules cap N|off, /rules tz HOURS|off."
+    "/rules cap N|off, /rules tz HOURS|off, /rules holdout PERCENT|off."
 )
 
 
@@ -76,6 +78,9 @@ async def cross_platform(ctx: Context, args: str) -> None:
 async def rules(ctx: Context, args: str) -> None:
     event = await ctx.organised_event()
     words = args.split()
+    if words and words[0].lower() == "holdout":
+        await outcomes.holdout_rule(ctx, event, " ".join(words[1:]))
+        return
     if words:
         setting, value = words[0].lower(), " ".join(words[1:]).lower()
         current = dict(event.rules or {})
@@ -106,6 +111,7 @@ async def rules(ctx: Context, args: str) -> None:
     builder.line(f"Most of one role in a group: {effective.max_per_role or 'no limit'}")
     within = effective.prefer_within_hours
     builder.line(f"Prefer time zones within: {f'{within:g} hours' if within is not None else 'no preference'}")
+    builder.line(await outcomes.holdout_line(ctx.session, event))
     ctx.reply(builder.build())
 
 

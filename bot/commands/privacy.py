@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from bot.commands import outcomes
 from bot.commands.interests import labels_of
 from bot.context import Context
 from bot.messages import Button, MessageBuilder, bold, code, text
@@ -84,6 +85,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
                 "role": participant.role,
                 "rsvp": participant.rsvp,
                 "attended": participant.attended,
+                **await outcomes.mydata_fields(session, event.id, member.id),
             }
         )
     blocks = (await session.scalars(select(Block).where(Block.member_id == member.id))).all()

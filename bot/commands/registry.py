@@ -12,6 +12,7 @@ from bot.commands import (
     matching,
     membership,
     organising,
+    outcomes,
     preferences,
     privacy,
     relay,
@@ -71,6 +72,7 @@ def build_router() -> Router:
             organiser=True,
         ),
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
+        CommandSpec("export", outcomes.export_rows, "export", "the event's outcome rows as CSV", organiser=True),
         CommandSpec(
             "newcommunity",
             schedule.newcommunity,
@@ -111,6 +113,7 @@ def build_router() -> Router:
     router.button("relaydrop", relay.drop)
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
+    router.button(outcomes.MET_NEW, outcomes.met_someone_new)
     router.text_handler = forms.answer
     router.before_command = partial(_drop_form, forms)
     return router
@@ -135,7 +138,7 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
     ctx.reply(text("Nothing to cancel." if not await forms.cancel(ctx) else "Cancelled."))
 
 
-READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite"})
+READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite", "export"})
 
 
 async def _drop_form(forms: Forms, ctx: Context, name: str) -> None:

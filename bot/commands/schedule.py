@@ -14,6 +14,7 @@ from bot.campaign.plan import (
     steps_of,
 )
 from bot.campaign.timing import step_due
+from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import MessageBuilder, bold, italic, text
@@ -123,6 +124,7 @@ async def attended(ctx: Context, value: str) -> None:
     participant, answer = await _yes_or_no(ctx, value)
     participant.attended = answer
     ctx.reply(text("Glad you made it! 🙌" if answer == "yes" else "Thanks for telling me. Hope to see you next time!"))
+    await outcomes.after_attendance(ctx, participant.event_id, answer)
 
 
 async def _yes_or_no(ctx: Context, value: str) -> tuple[Participant, str]:

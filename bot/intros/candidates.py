@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.matching import Candidate, PastMeeting, Rules
+from bot.outcomes import draw
 from storage.models import (
     Block,
     Event,
@@ -73,7 +74,8 @@ async def load_pool(session: AsyncSession, event: Event, now: datetime, only: se
             .order_by(Member.id)
         )
     ).all()
-    members = {member.id: member for member, _ in rows if only is None or member.id in only}
+    held_out = await draw.excluded_from_matching(session, event.id, now)  # a holdout gets no introductions
+    members = {m.id: m for m, _ in rows if (only is None or m.id in only) and m.id not in held_out}
     roles = {member.id: role for member, role in rows}
     interests: dict[int, set[str]] = defaultdict(set)
     chosen = await session.execute(

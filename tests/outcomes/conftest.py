@@ -1,0 +1,3 @@
+from tests.core.conftest import code, talk
+
+__all__ = ["code", "talk"]

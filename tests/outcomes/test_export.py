@@ -1,0 +1,48 @@
+"""The CSV export: parts that each hold the header, every row once, and render whole on Slack and Telegram."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import random
+
+from adapters.slack import render as slack
+from adapters.telegram import render as telegram
+from bot.messages import Run, Style
+from bot.outcomes import export
+from storage.holdouts import OutcomeRow
+
+
+def every_combination() -> list[OutcomeRow]:
+    rng = random.Random(5)
+    answers = (None, "yes", "no")
+    combos = itertools.product((True, False, None), (True, False), answers, answers, answers, (True, False))
+    return [OutcomeRow(*combo, people=rng.randint(1, 99_999)) for combo in combos]
+
+
+def test_each_part_is_a_whole_csv_and_every_row_appears_once() -> None:
+    rows = every_combination()
+    parts = export.csv_parts(rows)
+    assert len(parts) > 1
+    seen = []
+    for part in parts:
+        assert len(part) <= export.PART_LIMIT
+        table = list(csv.reader(io.StringIO(part)))
+        assert tuple(table[0]) == export.HEADER
+        seen += [tuple(line) for line in table[1:]]
+    assert sorted(seen) == sorted(export.cells(row) for row in rows)
+    assert sum(int(line[-1]) for line in seen) == sum(row.people for row in rows)
+
+
+def test_a_long_name_and_markup_stay_text_and_each_part_renders_in_one_piece() -> None:
+    name = "<!channel> *Big* `event` " + "x" * 90
+    for message in export.messages(name, every_combination()):
+        block = next(p for line in message.lines for p in line if isinstance(p, Run) and p.style == Style.CODE)
+        sections = [b["text"]["text"] for b in slack.render(message).blocks if b["type"] == "section"]
+        lines = block.text.splitlines()
+        fenced = [s for s in sections if f"```\n{lines[0]}" in s and f"{lines[-1]}\n```" in s]
+        assert len(fenced) == 1  # the CSV is one code block in one section, not cut
+        assert "<!channel>" not in "".join(sections)
+        parts = telegram.split(telegram.render(message))
+        assert len(parts) == 1 and block.text in parts[0].text  # one Telegram message, the CSV whole
