@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from bot import parsing
 from bot.campaign.timing import known_zone
-
 from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
