@@ -8,6 +8,7 @@ from bot.commands import (
     answers,
     broadcast,
     channels,
+    dashboard,
     interests,
     matching,
     membership,
@@ -71,6 +72,9 @@ def build_router() -> Router:
         ),
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
         CommandSpec(
+            "dashboard", dashboard.dashboard, "dashboard", "a sign-in link to the web dashboard", organiser=True
+        ),
+        CommandSpec(
             "newcommunity",
             schedule.newcommunity,
             'newcommunity "NAME" weekly DAY HH:MM ZONE',
@@ -131,7 +135,7 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
     ctx.reply(text("Nothing to cancel." if not await forms.cancel(ctx) else "Cancelled."))
 
 
-READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite"})
+READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite", "dashboard"})
 
 
 async def _drop_form(forms: Forms, ctx: Context, name: str) -> None:

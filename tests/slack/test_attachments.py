@@ -31,8 +31,10 @@ async def test_stats_posts_the_numbers_and_uploads_the_chart_into_the_dm(slack: 
 async def test_an_upload_that_fails_leaves_the_sent_text_delivered(slack: Harness) -> None:
     slack.api.add_user(ORGANISER, "Olivia")
     slack.api.fail_next("files.completeUploadExternal", "internal_error", status=500)
-    message = MessageBuilder().line("Your meeting").build(
-        attachments=(Attachment("meeting.ics", "text/calendar", b"BEGIN:VCALENDAR\r\n"),)
+    message = (
+        MessageBuilder()
+        .line("Your meeting")
+        .build(attachments=(Attachment("meeting.ics", "text/calendar", b"BEGIN:VCALENDAR\r\n"),))
     )
     delivered = await slack.adapter.send(Address("slack", ORGANISER), message)
     assert delivered.chat_id == slack.api.dm_of(ORGANISER)

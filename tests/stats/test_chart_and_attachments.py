@@ -80,7 +80,9 @@ async def test_stats_in_chat_sends_the_chart_with_the_numbers(sqlite_core: Core)
 
 
 def test_the_console_names_the_file_and_its_size() -> None:
-    message = MessageBuilder().line("Numbers").build(
-        attachments=(Attachment("stats-AB.png", "image/png", b"x" * 2500, "The funnel\x1b[2J"),)
+    message = (
+        MessageBuilder()
+        .line("Numbers")
+        .build(attachments=(Attachment("stats-AB.png", "image/png", b"x" * 2500, "The funnel\x1b[2J"),))
     )
     assert render(message)[-1] == "📎 stats-AB.png (image/png, 2.5 kB): The funnel[2J"

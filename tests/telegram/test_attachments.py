@@ -31,8 +31,10 @@ async def test_a_file_that_is_not_an_image_goes_as_a_document(telegram: Telegram
     await telegram.say(OLIVIA, "/help")  # the bot can write only to someone who wrote to it
     before = len(telegram.stand_in.calls)
     calendar = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
-    message = MessageBuilder().line("Your meeting").build(
-        attachments=(Attachment("meeting.ics", "text/calendar", calendar, "Add it to your calendar"),)
+    message = (
+        MessageBuilder()
+        .line("Your meeting")
+        .build(attachments=(Attachment("meeting.ics", "text/calendar", calendar, "Add it to your calendar"),))
     )
     delivered = await telegram.adapter.send(Address("telegram", str(OLIVIA.id)), message)
     methods = [c.method for c in telegram.stand_in.calls[before:] if c.method.startswith("send")]
