@@ -23,6 +23,7 @@ ARGS = [
     "--disable-sync",
 ]
 ARTEFACTS = Path(os.environ.get("ICEBREAKER_ARTEFACTS", Path(__file__).parents[2] / "test-artefacts")) / "dashboard"
+INSTALLED = Path(CHROMIUM).exists()
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000  # the machine is shared: a page may take seconds to answer, which is not a failure here
 expect.set_options(timeout=TIMEOUT_MS)
@@ -30,7 +31,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not INSTALLED:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Chromium is not at {CHROMIUM}: CI installs it (apt-get install -y chromium)")
         pytest.skip(f"Chromium is not at {CHROMIUM} (apt-get install -y chromium; CI=true makes this a failure)")
