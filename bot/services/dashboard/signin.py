@@ -32,6 +32,8 @@ SESSION_LIFETIME = timedelta(hours=12)
 CONFIRM_LIFETIME = timedelta(hours=2)
 SIGNIN_PATH = "/dashboard/signin/"
 SECRET_NAME = "secret_key"
+RELINK = "Send /dashboard to the bot for a new one."
+AGAIN = "Nothing was done: look at the change again and confirm it then."
 
 
 class LinkRefused(IcebreakerError):
@@ -132,7 +134,7 @@ class DashboardLinks:
 
     async def confirm(self, session: AsyncSession, member_id: int, token: str, now: datetime) -> dict[str, Any]:
         """The content a confirmation token carries, once; a second use (a double click, a reload) is refused."""
-        owner, nonce = self._read(self._confirmations, token, now, what="confirmation")
+        owner, nonce = self._read(self._confirmations, token, now, what="confirmation", again=AGAIN)
         if owner != member_id or await passes.use_pass(session, _hash(nonce), "confirm", member_id, now) is None:
             raise LinkRefused("This was already confirmed (or has expired): nothing more was done.")
         content = self._confirmations.loads(token)["c"]
@@ -140,14 +142,16 @@ class DashboardLinks:
         return content
 
     @staticmethod
-    def _read(serializer: URLSafeSerializer, token: str, now: datetime, what: str = "sign-in link") -> tuple[int, str]:
+    def _read(
+        serializer: URLSafeSerializer, token: str, now: datetime, what: str = "sign-in link", again: str = RELINK
+    ) -> tuple[int, str]:
         try:
             data = serializer.loads(token)
         except BadSignature:
-            raise LinkRefused(f"This {what} is not valid. Send /dashboard to the bot for a new one.") from None
+            raise LinkRefused(f"This {what} is not valid. {again}") from None
         if not (isinstance(data, dict) and isinstance(data.get("m"), int) and isinstance(data.get("n"), str)):
-            raise LinkRefused(f"This {what} is not valid.")
+            raise LinkRefused(f"This {what} is not valid. {again}")
         expiry = data.get("e")
         if not isinstance(expiry, int) or now.timestamp() >= expiry:
-            raise LinkRefused(f"This {what} has expired. Send /dashboard to the bot for a new one.")
+            raise LinkRefused(f"This {what} has expired. {again}")
         return data["m"], data["n"]
