@@ -13,7 +13,17 @@ from bot.messages import Button, MessageBuilder, bold, code, text
 from bot.views import date_only, local_start
 from storage import events as event_queries
 from storage import members as member_queries
-from storage.models import Block, Conversation, Event, Intro, IntroHistory, Member, OutboxMessage, Participant
+from storage.models import (
+    Block,
+    Conversation,
+    DashboardPass,
+    Event,
+    Intro,
+    IntroHistory,
+    Member,
+    OutboxMessage,
+    Participant,
+)
 
 CONFIRM, KEEP = "yes", "no"
 
@@ -108,6 +118,14 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
             for i in (await session.scalars(select(Intro).where(Intro.member_id == member.id))).all()
         ],
         "form_in_progress": form.form if (form := await session.get(Conversation, member.id)) else None,
+        "dashboard_sign_ins": [
+            {
+                "purpose": p.purpose,
+                "made_at": p.created_at.isoformat(),
+                "used_at": p.used_at.isoformat() if p.used_at else None,
+            }
+            for p in (await session.scalars(select(DashboardPass).where(DashboardPass.member_id == member.id))).all()
+        ],
         "messages_waiting": await session.scalar(
             select(func.count()).where(OutboxMessage.member_id == member.id, OutboxMessage.status == "queued")
         ),

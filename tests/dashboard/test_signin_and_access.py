@@ -267,3 +267,14 @@ async def test_a_confirmation_works_once(site: Site) -> None:
         assert crossed.status_code == 400
     async with site.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Broadcast)) == 1
+
+
+async def test_mydata_lists_the_members_dashboard_passes_and_forget_erases_them(site: Site) -> None:
+    await site.seed()
+    await site.link()
+    exported = await site.talk.say(OLIVIA, "/mydata")
+    assert '"dashboard_sign_ins"' in exported and '"purpose": "signin"' in exported
+    await site.talk.say(OLIVIA, "/forget")
+    await site.talk.press(OLIVIA, "Yes, erase me")
+    async with site.database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(DashboardPass)) == 0
