@@ -22,7 +22,7 @@ from adapters.dashboard.web import PREFIX, CsrfRefused, checked_form, field
 from bot.errors import UserError
 from bot.services.dashboard.broadcasts import Draft
 from bot.services.dashboard.campaign import Change
-from bot.services.dashboard.service import Dashboard, PendingConfirmation, Viewer
+from bot.services.dashboard.service import Dashboard, Viewer
 from bot.services.dashboard.signin import SESSION_LIFETIME, Forbidden, LinkRefused
 
 AUDIENCES = (
@@ -184,10 +184,9 @@ class DashboardApp:
         viewer = await self.viewer(request)
         event_id = int(request.path_params["event_id"])
         try:
-            pending = await self.service.propose_step_change(
-                viewer, event_id, field(form, "key", 40), field(form, "action", 8), field(form, "offset", 8),
-                field(form, "at", 8),
-            )  # fmt: skip
+            key, action = field(form, "key", 40), field(form, "action", 8)
+            offset, at = field(form, "offset", 8), field(form, "at", 8)
+            pending = await self.service.propose_step_change(viewer, event_id, key, action, offset, at)
         except UserError as refusal:
             return await self.campaign(request, error=refusal.message, status=400)
         event, _ = await self.service.campaign(viewer, event_id)
@@ -283,6 +282,3 @@ def _done(change: Change) -> str:
     if change.action == "move":
         return f"Moved “{change.title}” to {web.when(change.after)}."
     return f"Turned “{change.title}” {change.action}."
-
-
-__all__ = ["DashboardApp", "PendingConfirmation"]
