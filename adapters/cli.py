@@ -8,13 +8,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from adapters import dashboard
 from adapters.console import ConsolePlatform, Shell
+from adapters.http import HttpServer
 from adapters.logs import configure_logging, secrets_from
 from bot.campaign.runner import CampaignRunner
 from bot.clock import SystemClock
 from bot.context import Policy
 from bot.core import Core
 from bot.delivery import Delivery
+from bot.services.dashboard.service import Dashboard
+from bot.services.dashboard.signin import DashboardLinks, signing_key
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database, SchemaOutdated
 
@@ -90,13 +94,38 @@ async def _shell(settings: Settings, user: str) -> int:
         delivery = Delivery(database, {console.name: console}, clock)
         await delivery.recover()
         policy = Policy(settings.organisers)
-        core = Core(database, clock, policy)
+        http, links = await _shell_dashboard(settings, database, clock)
+        core = Core(database, clock, policy, links=links)
         campaign = CampaignRunner(database, clock, policy)
         shell = Shell(core, delivery, console, user=user, echo=not sys.stdin.isatty(), campaign=campaign)
-        await shell.run(sys.stdin)
+        try:
+            await shell.run(sys.stdin)
+        finally:
+            if links is not None:
+                await http.stop()
     finally:
         await database.dispose()
     return 0
+
+
+async def _shell_dashboard(
+    settings: Settings, database: Database, clock: SystemClock
+) -> tuple[HttpServer, DashboardLinks | None]:
+    """The shell serves the dashboard too, on ICEBREAKER_HTTP_HOST/PORT, so /dashboard can be tried there.
+    A busy port is not a reason to refuse the shell: it says so, and /dashboard explains."""
+    http = HttpServer(settings.http_host, settings.http_port)
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    links = DashboardLinks(
+        await signing_key(secret, database, clock), lambda: settings.public_url or dashboard.local_url(http)
+    )
+    dashboard.build(settings, Dashboard(database, clock, links), http)
+    try:
+        await http.start()
+    except OSError as error:
+        print(f"(The dashboard is not served: {settings.http_host}:{settings.http_port} is busy: {error.strerror}.)")
+        return http, None
+    print(f"Dashboard: {dashboard.local_url(http)}{dashboard.PREFIX}/ — send /dashboard for a sign-in link.")
+    return http, links
 
 
 def _run(settings: Settings) -> int:

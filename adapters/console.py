@@ -52,7 +52,16 @@ def render(message: Message, *, ansi: bool = False) -> list[str]:
     number = count(1)
     for row in message.buttons:
         lines.append("   ".join(f"[{next(number)}] {button.label}" for button in row))
+    for attachment in message.attachments:
+        caption = f": {_printable(attachment.caption)}" if attachment.caption else ""
+        lines.append(
+            f"📎 {_printable(attachment.filename)} ({attachment.content_type}, {_size(len(attachment.data))}){caption}"
+        )
     return lines
+
+
+def _size(length: int) -> str:
+    return f"{length} bytes" if length < 1000 else f"{length / 1000:.1f} kB"
 
 
 def _printable(value: str) -> str:

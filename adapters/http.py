@@ -10,7 +10,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 HealthCheck = Callable[[], Awaitable[bool]]
@@ -22,13 +23,17 @@ class HttpServer:
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
-        self._routes: list[Route] = []
+        self._routes: list[BaseRoute] = []
         self._checks: dict[str, HealthCheck] = {}
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
     def add_route(self, path: str, endpoint: Endpoint, methods: list[str]) -> None:
         self._routes.append(Route(path, endpoint, methods=methods))
+
+    def mount(self, path: str, app: ASGIApp) -> None:
+        """A whole application under ``path`` (the dashboard: its own routes, sessions and static files)."""
+        self._routes.append(Mount(path, app=app))
 
     def add_health_check(self, name: str, check: HealthCheck) -> None:
         self._checks[name] = check

@@ -9,6 +9,7 @@ import signal
 from dataclasses import dataclass
 from typing import Protocol
 
+from adapters import dashboard
 from adapters.http import HttpServer
 from adapters.metrics import Metrics, install
 from bot.campaign.runner import CampaignRunner
@@ -19,6 +20,8 @@ from bot.delivery import Delivery
 from bot.port import Platform
 from bot.ratelimit import SLACK_LIMITS, TELEGRAM_LIMITS
 from bot.scheduler import Ticker
+from bot.services.dashboard.service import Dashboard
+from bot.services.dashboard.signin import DashboardLinks, signing_key
 from bot.settings import Settings
 from storage.database import Database
 
@@ -83,8 +86,13 @@ async def serve(
     platforms_with_group_dm = frozenset({"slack"}) if settings.slack_bot_token is not None else frozenset()
     policy = Policy(settings.organisers, platforms_with_group_dm)
     metrics = Metrics()
-    core = Core(database, clock, policy, on_queued=wakeup, observe=metrics.observe)
     http = HttpServer(settings.http_host, settings.http_port)
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    links = DashboardLinks(
+        await signing_key(secret, database, clock), lambda: settings.public_url or dashboard.local_url(http)
+    )
+    core = Core(database, clock, policy, on_queued=wakeup, observe=metrics.observe, links=links)
+    dashboard.build(settings, Dashboard(database, clock, links, on_queued=wakeup), http)
     adapters = configured_adapters(settings, core, http)
     install(http, metrics, database)
     http.add_health_check("database", lambda: _database_ok(database))

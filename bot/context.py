@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +34,12 @@ class Policy:
         return bool(names & self.organisers)
 
 
+class SignInLinks(Protocol):
+    """Makes the dashboard's one-time sign-in links (``bot.services.dashboard.signin.DashboardLinks``)."""
+
+    async def issue(self, session: AsyncSession, member: Member, now: datetime) -> str: ...
+
+
 @dataclass(slots=True)
 class Context:
     session: AsyncSession
@@ -43,6 +51,7 @@ class Context:
     chat: Chat | None = None
     actions: list[Action] = field(default_factory=list)
     queued: int = 0
+    links: SignInLinks | None = None  # None where no dashboard is served (the demo; a shell without a port)
 
     def reply(self, message: Message) -> None:
         self.actions.append(Reply(message))

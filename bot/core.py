@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from bot.campaign.timing import known_zone
 from bot.clock import Clock
 from bot.commands.registry import build_router
-from bot.context import Context, Policy
+from bot.context import Context, Policy, SignInLinks
 from bot.errors import UserError
 from bot.messages import Action, Incoming, Reply, text
 from storage import members as member_queries
@@ -31,6 +31,7 @@ class Core:
         rng: random.Random | None = None,
         on_queued: Callable[[], Awaitable[None]] | None = None,
         observe: Callable[[Incoming], None] | None = None,
+        links: SignInLinks | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
@@ -39,6 +40,7 @@ class Core:
         self._rng = rng or random.SystemRandom()
         self._on_queued = on_queued
         self._observe = observe
+        self.links = links
 
     async def handle(self, incoming: Incoming) -> list[Action]:
         """Handle one incoming event in one transaction; a refusal or a failure changes nothing."""
@@ -54,7 +56,9 @@ class Core:
                     )
                     if member.status == MemberStatus.UNREACHABLE:  # they wrote to us: we can reach them again
                         member.status = MemberStatus.ACTIVE
-                ctx = Context(session, sender, self.clock, self.policy, member, self._rng, incoming.chat)
+                ctx = Context(
+                    session, sender, self.clock, self.policy, member, self._rng, incoming.chat, links=self.links
+                )
                 await self.router.dispatch(ctx, incoming)
         except UserError as refusal:
             return [Reply(text(refusal.message))]

@@ -6,6 +6,7 @@ renders it with its own escaping, so user-supplied text can never become markup 
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, TypeAlias
@@ -110,16 +111,32 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (a chart, a calendar entry). Each adapter uploads it its own way: an image
+    as a photo where the platform has them, anything else as a document."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    caption: str = ""
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/png", "image/jpeg")
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """Rich text (lines of inline pieces) plus rows of buttons.
+    """Rich text (lines of inline pieces) plus rows of buttons, and files to send with it.
 
     ``invite_code`` marks an invitation to join an event with that code: a platform with deep links may add
-    a join link or a QR code for it.
+    a join link or a QR code for it. ``attachments`` go out after the text, in order.
     """
 
     lines: tuple[tuple[Inline, ...], ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
     invite_code: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     def plain_text(self) -> str:
         """The text without styling: what a screen reader or a log would show."""
@@ -130,13 +147,26 @@ class Message:
             "lines": [[_piece_to_dict(p) for p in line] for line in self.lines],
             "buttons": [[[b.label, b.action, b.value] for b in row] for row in self.buttons],
             "invite_code": self.invite_code,
+            "attachments": [
+                {
+                    "name": a.filename,
+                    "type": a.content_type,
+                    "data": base64.b64encode(a.data).decode(),
+                    "caption": a.caption,
+                }
+                for a in self.attachments
+            ],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
         lines = tuple(tuple(_piece_from_dict(p) for p in line) for line in data["lines"])
         buttons = tuple(tuple(Button(*b) for b in row) for row in data["buttons"])
-        return cls(lines, buttons, data.get("invite_code"))
+        attachments = tuple(
+            Attachment(a["name"], a["type"], base64.b64decode(a["data"]), a.get("caption", ""))
+            for a in data.get("attachments", ())
+        )
+        return cls(lines, buttons, data.get("invite_code"), attachments)
 
 
 def _plain(piece: Inline) -> str:
@@ -205,8 +235,8 @@ class MessageBuilder:
             self._buttons.append(buttons)
         return self
 
-    def build(self, *, invite_code: str | None = None) -> Message:
-        return Message(tuple(self._lines), tuple(self._buttons), invite_code)
+    def build(self, *, invite_code: str | None = None, attachments: tuple[Attachment, ...] = ()) -> Message:
+        return Message(tuple(self._lines), tuple(self._buttons), invite_code, attachments)
 
 
 def bold(text: str) -> Run:

@@ -34,6 +34,33 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    public_url: str | None = Field(
+        default=None, description="Where people reach this process (the dashboard's links); unset: the local address"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs dashboard links and sessions; unset: one is generated and kept in the database"
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")) or not value.split("://", 1)[1]:
+            raise ValueError("use the address people open, e.g. https://icebreaker.example.org")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("use at least 32 characters: docs/operations.md shows how to make a key")
+        return value
+
+    @property
+    def behind_https(self) -> bool:
+        return self.public_url is not None and self.public_url.startswith("https://")
 
     @field_validator("organisers", mode="before")
     @classmethod

@@ -355,3 +355,33 @@ class HoldoutDraw(Base):
     held_out: Mapped[bool]
     drawn_at: Mapped[datetime]
     met_someone_new: Mapped[str | None] = mapped_column(String(8))  # yes / no, asked after "I was there"
+
+
+class AppSecret(Base):
+    """A secret the process made for itself because none was configured (the dashboard's signing key), kept
+    here so every replica and every restart uses the same one."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class DashboardPass(Base):
+    """A one-time pass of the dashboard: a sign-in link (then the session it opened) or a confirmation form.
+
+    Only a hash of the pass's nonce is stored. Using it is one conditional UPDATE, so a pass works once even
+    with several replicas; ``ended_at`` is a sign-out.
+    """
+
+    __tablename__ = "dashboard_passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # signin / confirm
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ and 5xx are :class:`TransientDeliveryError`, anything else is :class:`PermanentD
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import OrderedDict
@@ -15,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import render
@@ -27,8 +28,10 @@ from bot.errors import (
     RecipientUnreachable,
     TransientDeliveryError,
 )
-from bot.messages import Address, Message
+from bot.messages import Address, Attachment, Message
 from bot.port import Delivered
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 GONE = frozenset(
@@ -120,7 +123,30 @@ class Outbound:
             users = [u.strip() for u in address.user_id.split(",") if u.strip()]
             channel, direct = await self.open(users), True
         ts = await self.post(channel, message, direct=direct)
+        for attachment in message.attachments:
+            await self.upload_best_effort(channel, attachment, direct=direct)
         return Delivered(PLATFORM, channel, ts)
+
+    async def upload_best_effort(self, channel: str, attachment: Attachment, *, direct: bool) -> None:
+        """A file after the text (files_upload_v2: get an upload URL, send the bytes, share it in the channel).
+        The text has gone by now, so a failed upload is logged rather than raised: raising would make the
+        outbox send the text a second time."""
+        try:
+            await self.upload(channel, attachment, direct=direct)
+        except DeliveryError as error:
+            log.warning("could not upload a file", extra={"file": attachment.filename, "error": str(error)})
+
+    async def upload(self, channel: str, attachment: Attachment, *, direct: bool = True) -> None:
+        await self.call(
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                file=attachment.data,
+                filename=attachment.filename,
+                title=attachment.caption or attachment.filename,
+                alt_txt=attachment.caption or None,
+            ),
+            direct=direct,
+        )
 
     async def edit(self, delivered: Delivered, message: Message) -> None:
         """Edit a sent message. ``chat_id`` may be the address it was sent to (a user id, or several), as the
@@ -195,5 +221,5 @@ class Outbound:
     async def call(request: Callable[[], Awaitable[T]], *, direct: bool) -> T:
         try:
             return await request()
-        except (SlackApiError, TimeoutError, aiohttp.ClientError) as error:
+        except (SlackApiError, SlackRequestError, TimeoutError, aiohttp.ClientError) as error:
             raise delivery_error(error, direct=direct) from error

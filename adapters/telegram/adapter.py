@@ -42,7 +42,7 @@ from bot.errors import (
     RecipientUnreachable,
     TransientDeliveryError,
 )
-from bot.messages import Address, EditOrigin, Message
+from bot.messages import Address, Attachment, EditOrigin, Message
 from bot.port import Delivered
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 RECENT_UPDATES = 2048
 MAX_WEBHOOK_BODY = 1_000_000
 UNREACHABLE_HINTS = ("chat not found", "user not found", "peer_id_invalid")
+CAPTION_LIMIT = 1024  # characters of a photo's or document's caption
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # links in intros and invitations stay lines, not cards
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -215,7 +216,22 @@ class TelegramAdapter:
         sent = [await self._send_part(chat_id, part) for part in self._parts(message)]
         if message.invite_code is not None:
             await self._send_qr(chat_id, message.invite_code)
+        for attachment in message.attachments:
+            await self._send_file(chat_id, attachment)
         return sent[-1]
+
+    async def _send_file(self, chat_id: int, attachment: Attachment) -> None:
+        """An image as a photo (sendPhoto), anything else as a document. Best effort, as the QR code: the text
+        has gone, and raising now would make the outbox send the text again."""
+        upload = InputFile(attachment.data, filename=attachment.filename)
+        caption = attachment.caption[:CAPTION_LIMIT] or None
+        try:
+            if attachment.content_type == "image/png":
+                await self.application.bot.send_photo(chat_id, upload, caption=caption)
+            else:
+                await self.application.bot.send_document(chat_id, upload, caption=caption)
+        except TelegramError:
+            log.warning("could not send a file", exc_info=True, extra={"file": attachment.filename})
 
     async def _send_part(self, chat_id: int, part: Rendered) -> TelegramMessage:
         sent: TelegramMessage = await self.application.bot.send_message(

@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
 from bot import parsing
 from bot.campaign.plan import add_default_campaign
+from bot.charts import stats_png
 from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.forms import Field, Form, Forms
-from bot.messages import MessageBuilder, bold, code, italic
+from bot.messages import Attachment, MessageBuilder, bold, code, italic
+from bot.stats import EventStats, event_stats
 from bot.views import local_start
 from storage import events as event_queries
-from storage.models import (
-    Event,
-    EventOrganiser,
-    InterestOption,
-    Intro,
-    IntroState,
-    Member,
-    MemberInterest,
-    Participant,
-    Round,
-)
+from storage.models import Event, EventOrganiser, InterestOption
 
-MATCHED = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
+CHART_CAPTION = "The funnel and the interest poll"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 
 
@@ -177,53 +170,30 @@ POLL_FORM = Form(
 
 async def stats(ctx: Context, args: str) -> None:
     event = await ctx.organised_event()
-    session = ctx.session
-    in_event = Participant.event_id == event.id
-
-    async def count(*conditions: Any) -> int:
-        query = select(func.count()).select_from(Participant).join(Member, Member.id == Participant.member_id)
-        return int(await session.scalar(query.where(in_event, *conditions)) or 0)
-
-    joined = await count()
-    left = await count(Participant.left_at.is_not(None))
-    staying = Participant.left_at.is_(None)
-    answered = await count(staying, Participant.answered_at.is_not(None))
-    paused = await count(staying, Member.status == "paused")
-    unreachable = await count(staying, Member.status == "unreachable")
-    builder = MessageBuilder().line(bold(f"{event.name}"), f" — {local_start(event)}")
-    builder.line(f"Joined: {joined}  ·  still in: {joined - left}  ·  left: {left}")
-    builder.line(f"Answered the poll: {answered} of {joined - left}")
-    builder.line(f"Paused: {paused}  ·  unreachable: {unreachable}")
-    rsvp_yes = await count(staying, Participant.rsvp == "yes")
-    rsvp_no = await count(staying, Participant.rsvp == "no")
-    builder.line(f"Still coming: {rsvp_yes} yes  ·  {rsvp_no} no  ·  {joined - left - rsvp_yes - rsvp_no} not answered")
-    intros = await session.execute(
-        select(
-            func.count(func.distinct(Intro.member_id)).filter(Intro.state.in_(MATCHED)),
-            func.count().filter(Intro.state == IntroState.SAID_HI),
-            func.count().filter(Intro.met == "yes"),
-            func.avg(Intro.rating),
-        )
-        .join(Round, Round.id == Intro.round_id)
-        .where(Round.event_id == event.id)
-    )
-    matched, accepted, met, rating = intros.one()
-    average = f"{rating:.1f} / 5" if rating is not None else "no ratings yet"
-    builder.line(f"Matched: {matched}  ·  said hi: {accepted}  ·  met: {met}  ·  average rating: {average}")
-    came = await count(staying, Participant.attended == "yes")
-    missed = await count(staying, Participant.attended == "no")
-    builder.line(f"Attended: {came}  ·  couldn't make it: {missed}")
-    tallies = await session.execute(
-        select(InterestOption.label, func.count(MemberInterest.member_id))
-        .outerjoin(MemberInterest, MemberInterest.option_id == InterestOption.id)
-        .where(InterestOption.event_id == event.id)
-        .group_by(InterestOption.id, InterestOption.label, InterestOption.position)
-        .order_by(InterestOption.position)
-    )
-    rows = tallies.all()
-    if rows:
-        builder.line(bold("Interests:"))
-        for label, number in rows:
-            builder.line(f"• {label}: {number}")
+    figures = await event_stats(ctx.session, event)
+    chart = await asyncio.to_thread(stats_png, event.name, figures)  # ~0.15 s of drawing, off the loop
+    builder = stats_lines(event, figures)
     await outcomes.add_to_stats(ctx, builder, event)
-    ctx.reply(builder.build())
+    attachment = Attachment(f"stats-{event.join_code}.png", "image/png", chart, CHART_CAPTION)
+    ctx.reply(builder.build(attachments=(attachment,)))
+
+
+def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
+    """The numbers as the chat shows them; the dashboard shows the same ``EventStats``."""
+    builder = MessageBuilder().line(bold(f"{event.name}"), f" — {local_start(event)}")
+    builder.line(f"Joined: {figures.joined}  ·  still in: {figures.still_in}  ·  left: {figures.left}")
+    builder.line(f"Answered the poll: {figures.answered} of {figures.still_in}")
+    builder.line(f"Paused: {figures.paused}  ·  unreachable: {figures.unreachable}")
+    builder.line(
+        f"Still coming: {figures.rsvp_yes} yes  ·  {figures.rsvp_no} no  ·  {figures.rsvp_unknown} not answered"
+    )
+    rating = figures.average_rating
+    average = f"{rating:.1f} / 5" if rating is not None else "no ratings yet"
+    matched = f"Matched: {figures.matched}  ·  said hi: {figures.said_hi}  ·  met: {figures.met}"
+    builder.line(f"{matched}  ·  average rating: {average}")
+    builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
+    if figures.interests:
+        builder.line(bold("Interests:"))
+        for label, number in figures.interests:
+            builder.line(f"• {label}: {number}")
+    return builder

@@ -17,6 +17,7 @@ from storage import members as member_queries
 from storage.models import (
     Block,
     Conversation,
+    DashboardPass,
     Event,
     Intro,
     IntroHistory,
@@ -124,6 +125,14 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
         "messages_passed_on": [
             {"to_member_id": r.recipient_id, "state": r.state, "at": r.created_at.isoformat(), "draft": r.text}
             for r in (await session.scalars(select(Relay).where(Relay.sender_id == member.id))).all()
+        ],
+        "dashboard_sign_ins": [
+            {
+                "purpose": p.purpose,
+                "made_at": p.created_at.isoformat(),
+                "used_at": p.used_at.isoformat() if p.used_at else None,
+            }
+            for p in (await session.scalars(select(DashboardPass).where(DashboardPass.member_id == member.id))).all()
         ],
         "messages_waiting": await session.scalar(
             select(func.count()).where(OutboxMessage.member_id == member.id, OutboxMessage.status == "queued")

@@ -8,6 +8,7 @@ from bot.commands import (
     answers,
     broadcast,
     channels,
+    dashboard,
     interests,
     matching,
     membership,
@@ -74,6 +75,9 @@ def build_router() -> Router:
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
         CommandSpec("export", outcomes.export_rows, "export", "the event's outcome rows as CSV", organiser=True),
         CommandSpec(
+            "dashboard", dashboard.dashboard, "dashboard", "a sign-in link to the web dashboard", organiser=True
+        ),
+        CommandSpec(
             "newcommunity",
             schedule.newcommunity,
             'newcommunity "NAME" weekly DAY HH:MM ZONE',
@@ -138,7 +142,7 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
     ctx.reply(text("Nothing to cancel." if not await forms.cancel(ctx) else "Cancelled."))
 
 
-READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite", "export"})
+READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite", "export", "dashboard"})
 
 
 async def _drop_form(forms: Forms, ctx: Context, name: str) -> None:

@@ -104,6 +104,7 @@ class SlackStandIn:
     calls: list[Call] = field(default_factory=list)
     channels: dict[str, set[str]] = field(default_factory=dict)  # channel id -> member ids (the bot if in it)
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, bytes, where it was shared
     _failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     _conversations: dict[tuple[str, ...], str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -115,6 +116,7 @@ class SlackStandIn:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -265,6 +267,46 @@ class SlackStandIn:
         self._check_content(args)
         self.messages[(channel, ts)].update(text=args.get("text", ""), blocks=args.get("blocks", []))
         return {"channel": channel, "ts": ts, "text": args.get("text", "")}
+
+    # files_upload_v2: files.getUploadURLExternal, a POST of the bytes to the URL it gave, then
+    # files.completeUploadExternal, which shares the uploaded files in a channel.
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):07d}"
+        self.files[file_id] = {"filename": filename, "length": int(length), "data": None, "channels": []}
+        return {"upload_url": self.url.removesuffix("/api/") + f"/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        entry = self.files.get(request.match_info["file_id"])
+        if entry is None:
+            return web.Response(status=404, text="unknown upload")
+        data = await request.read()
+        if request.content_type.startswith("multipart/"):
+            return web.Response(status=400, text="expected the raw bytes")
+        if len(data) != entry["length"]:
+            return web.Response(status=400, text="length does not match files.getUploadURLExternal")
+        entry["data"] = data
+        return web.Response(status=200, text="OK - " + str(len(data)))
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        listed = json.loads(str(args.get("files") or "[]"))
+        channel = self._channel({"channel": args.get("channel_id")}) if args.get("channel_id") else None
+        done = []
+        for item in listed:
+            entry = self.files.get(str(item.get("id")))
+            if entry is None or entry["data"] is None:
+                raise SlackError("file_not_found")
+            entry["title"] = item.get("title")
+            if channel is not None:
+                entry["channels"].append(channel)
+            done.append({"id": item["id"], "name": entry["filename"], "title": entry["title"]})
+        return {"files": done}
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        return [entry for entry in self.files.values() if channel in entry["channels"]]
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         if str(args.get("user_id")) not in self.users:

@@ -31,7 +31,7 @@ from tests.telegram.rules import (
 TOKEN = "123456789:AAStandInTokenForTests_0123456789"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Icebreaker", "username": "icebreaker_test_bot"}
 RAW_FIELDS = {"text", "caption", "url", "secret_token", "callback_query_id", "parse_mode"}
-EDITING = {"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
+EDITING = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
 LONG_POLL_CAP = 0.5  # seconds: an empty getUpdates answer comes back early, so nothing waits long
 
 
@@ -303,6 +303,25 @@ class StandIn:
         message["photo"] = [
             {"file_id": f"photo{message['message_id']}", "file_unique_id": "u", "width": 1, "height": 1}
         ]
+        return message
+
+    async def _api_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        chat = self._chat("sendDocument", params)
+        document = params.get("document")
+        content = files.get("document")
+        if isinstance(document, str) and document.startswith("attach://"):
+            content = files.get(document.removeprefix("attach://"))
+        if not content:
+            raise self._invalid("sendDocument", "there is no document in the request")
+        caption = params.get("caption")
+        if caption is not None:
+            self._check("sendDocument", text_problem(caption, CAPTION_LIMIT))
+        message = self._new_message(chat, caption=caption)
+        message["document"] = {
+            "file_id": f"doc{message['message_id']}",
+            "file_unique_id": "d",
+            "file_size": len(content),
+        }
         return message
 
     async def _api_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:

@@ -1,0 +1,125 @@
+"""What the dashboard reads about events: the organiser's events in one line each, and one event's page
+(its numbers, from the same ``event_stats`` as the chat's ``stats``, and its rounds with groups and reasons)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.stats import EventStats, event_stats
+from bot.views import local_start
+from storage import events as event_queries
+from storage.models import Event, Intro, IntroGroup, IntroState, Member, Round
+
+GROUPS_SHOWN = 200  # per round; a page with thousands of groups helps nobody (the CSV has every attendee)
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    id: int
+    name: str
+    starts: str  # local date and time, with the zone named
+    starts_at: datetime
+    time_zone: str
+    join_code: str
+    community: bool
+    stats: EventStats
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    names: tuple[str, ...]
+    score: float
+    reason: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundView:
+    number: int
+    created_at: datetime
+    groups: tuple[GroupView, ...]
+    more_groups: int  # groups beyond GROUPS_SHOWN
+    left_out: tuple[tuple[str, str], ...]  # (name, why)
+
+
+@dataclass(frozen=True, slots=True)
+class EventOverview:
+    event: EventLine
+    time_zone: str
+    rounds: tuple[RoundView, ...]
+
+
+async def line(session: AsyncSession, event: Event) -> EventLine:
+    return EventLine(
+        event.id,
+        event.name,
+        local_start(event),
+        event.starts_at,
+        event.time_zone,
+        event.join_code,
+        event.recurrence is not None,
+        await event_stats(session, event),
+    )
+
+
+async def organised(session: AsyncSession, member_id: int) -> list[EventLine]:
+    return [await line(session, event) for event in await event_queries.organised_by(session, member_id)]
+
+
+def group_reason(shared: list[str], roles: list[str]) -> str:
+    """Why a group was made, for the organiser (the members' intro says it in the second person)."""
+    if shared:
+        return "Shared: " + ", ".join(shared[:3])
+    if roles:
+        return "Different sides: " + " and ".join(roles)
+    return "No shared interest left: the rest of the room was spoken for"
+
+
+async def rounds(session: AsyncSession, event: Event) -> tuple[RoundView, ...]:
+    round_rows = (
+        await session.scalars(select(Round).where(Round.event_id == event.id).order_by(Round.number.desc()))
+    ).all()
+    if not round_rows:
+        return ()
+    ids = [r.id for r in round_rows]
+    groups = (
+        await session.scalars(select(IntroGroup).where(IntroGroup.round_id.in_(ids)).order_by(IntroGroup.id))
+    ).all()
+    intros = (
+        await session.execute(
+            select(Intro.round_id, Intro.group_id, Intro.state, Intro.reason, Member.display_name)
+            .join(Member, Member.id == Intro.member_id)
+            .where(Intro.round_id.in_(ids))
+            .order_by(Intro.member_id)
+        )
+    ).all()
+    names: dict[int, list[str]] = defaultdict(list)
+    left_out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for round_id, group_id, state, reason, name in intros:
+        if group_id is not None:
+            names[group_id].append(name)
+        elif state == IntroState.LEFT_OUT:
+            left_out[round_id].append((name, reason or ""))
+    by_round: dict[int, list[GroupView]] = defaultdict(list)
+    for group in groups:
+        view = GroupView(tuple(names[group.id]), group.score, group_reason(group.shared, group.roles), group.state)
+        by_round[group.round_id].append(view)
+    return tuple(
+        RoundView(
+            r.number,
+            r.created_at,
+            tuple(by_round[r.id][:GROUPS_SHOWN]),
+            max(0, len(by_round[r.id]) - GROUPS_SHOWN),
+            tuple(left_out[r.id]),
+        )
+        for r in round_rows
+    )
+
+
+async def overview(session: AsyncSession, event: Event) -> EventOverview:
+    return EventOverview(await line(session, event), event.time_zone, await rounds(session, event))
