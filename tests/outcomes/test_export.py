@@ -39,10 +39,16 @@ def test_a_long_name_and_markup_stay_text_and_each_part_renders_in_one_piece() -
     name = "<!channel> *Big* `event` " + "x" * 90
     for message in export.messages(name, every_combination()):
         block = next(p for line in message.lines for p in line if isinstance(p, Run) and p.style == Style.CODE)
-        sections = [b["text"]["text"] for b in slack.render(message).blocks if b["type"] == "section"]
-        lines = block.text.splitlines()
-        fenced = [s for s in sections if f"```\n{lines[0]}" in s and f"{lines[-1]}\n```" in s]
-        assert len(fenced) == 1  # the CSV is one code block in one section, not cut
-        assert "<!channel>" not in "".join(sections)
+        blocks = slack.render(message).blocks
+        preformatted = [
+            "".join(part.get("text", "") for part in element["elements"])
+            for b in blocks
+            if b["type"] == "rich_text"
+            for element in b["elements"]
+            if element["type"] == "rich_text_preformatted"
+        ]
+        assert preformatted.count(block.text) == 1  # the CSV is one code block, not cut
+        texts = [part for b in blocks if b["type"] == "rich_text" for e in b["elements"] for part in e["elements"]]
+        assert all(part["type"] in ("text", "link") for part in texts)  # "<!channel>" is literal text, no broadcast
         parts = telegram.split(telegram.render(message))
         assert len(parts) == 1 and block.text in parts[0].text  # one Telegram message, the CSV whole
