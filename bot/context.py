@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from bot.errors import UserError
 from bot.messages import Action, Chat, EditOrigin, Message, Reply, Sender
 from storage import events as event_queries
 from storage import members as member_queries
+from storage.database import Database
 from storage.models import Event, Member
 
 
@@ -31,6 +33,11 @@ class Policy:
         return bool(names & self.organisers)
 
 
+# Work that runs after the event's transaction has committed, in transactions of its own (a round: its
+# matching must not keep the event's transaction, and on SQLite the one writer, waiting). It may reply.
+AfterCommit = Callable[[Database, "Context"], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class Context:
     session: AsyncSession
@@ -42,6 +49,10 @@ class Context:
     chat: Chat | None = None
     actions: list[Action] = field(default_factory=list)
     queued: int = 0
+    later: list[AfterCommit] = field(default_factory=list)
+
+    def after_commit(self, job: AfterCommit) -> None:
+        self.later.append(job)
 
     def reply(self, message: Message) -> None:
         self.actions.append(Reply(message))

@@ -40,7 +40,8 @@ class Core:
         self._observe = observe
 
     async def handle(self, incoming: Incoming) -> list[Action]:
-        """Handle one incoming event in one transaction; a refusal or a failure changes nothing."""
+        """Handle one incoming event in one transaction; a refusal or a failure changes nothing. Work a handler
+        left for after the commit (``Context.after_commit``) runs next, in its own transactions."""
         if self._observe is not None:
             self._observe(incoming)
         try:
@@ -53,6 +54,8 @@ class Core:
                         member.status = MemberStatus.ACTIVE
                 ctx = Context(session, sender, self.clock, self.policy, member, self._rng, incoming.chat)
                 await self.router.dispatch(ctx, incoming)
+            for job in ctx.later:
+                await job(self.database, ctx)
         except UserError as refusal:
             return [Reply(text(refusal.message))]
         except Exception:

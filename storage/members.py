@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 
 from sqlalchemy import Text, bindparam, cast, delete, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, MemberStatus, OutboxMessage
+from storage.upsert import insert_skipping_existing
 
 NAME_LIMIT = 100
 HANDLE_LIMIT = 64
@@ -47,10 +47,8 @@ async def enrol(
     member = await find(session, platform, user_id)
     if member is not None:
         return member
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     await session.execute(
-        insert(Member)
-        .values(
+        insert_skipping_existing(session, Member, ("platform", "platform_user_id")).values(
             platform=platform,
             platform_user_id=user_id,
             display_name=clip(display_name, NAME_LIMIT) or "Someone",
@@ -61,7 +59,6 @@ async def enrol(
             consented_at=now,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
     )
     member = await find(session, platform, user_id)
     assert member is not None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros import followups, texts
-from bot.intros.rounds import Plan, plan_round, run_round
+from bot.intros.candidates import wake_expired_pauses
+from bot.intros.rounds import Plan, read_pool, run_round, solve
 from bot.messages import Button, MessageBuilder, bold, italic
 from bot.parsing import small_int
 from bot.views import plural
+from storage.database import Database
 from storage.models import Event
 
 PREVIEW_LIMIT = 25
@@ -19,13 +23,7 @@ async def match(ctx: Context, args: str) -> None:
     mode = args.strip().lower()
     if mode not in ("", "now", "preview"):
         raise UserError("Use /match to preview the groups, or /match now to send the introductions.")
-    plan = await plan_round(ctx.session, event, ctx.clock.now())
-    if not plan.result.groups and not plan.result.left_out:
-        raise UserError(f"Nobody in {event.name} is ready to be introduced yet (members who joined and aren't paused).")
-    if mode == "now":
-        await _send(ctx, event, plan)
-        return
-    ctx.reply(_preview(event, plan).build())
+    ctx.after_commit(RoundJob(event.id, send=mode == "now"))
 
 
 async def send_round(ctx: Context, value: str) -> None:
@@ -38,20 +36,46 @@ async def send_round(ctx: Context, value: str) -> None:
         raise UserError("That preview is no longer valid. Send /match again.")
     await ctx.require_organiser(event)
     assert round_number is not None
-    plan = await plan_round(ctx.session, event, ctx.clock.now(), round_number)
-    await _send(ctx, event, plan)
+    ctx.after_commit(RoundJob(event.id, send=True, number=round_number))
 
 
-async def _send(ctx: Context, event: Event, plan: Plan) -> None:
-    ctx.queued += await run_round(ctx.session, event, plan, ctx.clock.now(), ctx.policy.group_dm_platforms)
-    placed = sum(len(group.members) for group in plan.result.groups)
-    builder = MessageBuilder().line(f"Round {plan.number} of ", bold(event.name), " is on its way: ")
-    builder.line(f"{plural(len(plan.result.groups), 'introduction')} for {plural(placed, 'member')}.")
-    if plan.result.left_out:
-        builder.line(f"{plural(len(plan.result.left_out), 'member')} left out (told why; first in line next time).")
-    if event.double_opt_in:
-        builder.line(italic("Double opt-in is on: names go out once everyone in a group says yes."))
-    ctx.reply(builder.build())
+@dataclass(frozen=True, slots=True)
+class RoundJob:
+    """A preview or a round, after the command's transaction: the pool is read in a read-only transaction, matched
+    in a separate process with no transaction open, and the round written in a short transaction of its own.
+    So the matching keeps no connection busy, and on SQLite never holds the one writer."""
+
+    event_id: int
+    send: bool
+    number: int | None = None
+
+    async def __call__(self, database: Database, ctx: Context) -> None:
+        now = ctx.clock.now()
+        async with database.transaction() as session:
+            await wake_expired_pauses(session, now)
+        async with database.read() as session:
+            event = await session.get(Event, self.event_id)
+            if event is None:
+                raise UserError("That event no longer exists.")
+            number, pool = await read_pool(session, event, now, self.number, wake_pauses=False)
+        if not pool.candidates:
+            raise UserError(
+                f"Nobody in {event.name} is ready to be introduced yet (members who joined and aren't paused)."
+            )
+        plan = await solve(event.id, number, pool)
+        if not self.send:
+            ctx.reply(_preview(event, plan).build())
+            return
+        async with database.transaction() as session:
+            ctx.queued += await run_round(session, event, plan, now, ctx.policy.group_dm_platforms)
+        placed = sum(len(group.members) for group in plan.result.groups)
+        builder = MessageBuilder().line(f"Round {plan.number} of ", bold(event.name), " is on its way: ")
+        builder.line(f"{plural(len(plan.result.groups), 'introduction')} for {plural(placed, 'member')}.")
+        if plan.result.left_out:
+            builder.line(f"{plural(len(plan.result.left_out), 'member')} left out (told why; first in line next time).")
+        if event.double_opt_in:
+            builder.line(italic("Double opt-in is on: names go out once everyone in a group says yes."))
+        ctx.reply(builder.build())
 
 
 def _preview(event: Event, plan: Plan) -> MessageBuilder:

@@ -25,6 +25,8 @@ from storage.models import (
     Round,
 )
 
+PARTITION = 5000  # rows per fetch
+
 
 @dataclass(frozen=True, slots=True)
 class Pool:
@@ -63,58 +65,78 @@ async def wake_expired_pauses(session: AsyncSession, now: datetime) -> None:
     )
 
 
-async def load_pool(session: AsyncSession, event: Event, now: datetime, only: set[int] | None = None) -> Pool:
-    await wake_expired_pauses(session, now)
-    rows = (
-        await session.execute(
-            select(Member, Participant.role)
-            .join(Participant, Participant.member_id == Member.id)
-            .where(Participant.event_id == event.id, Participant.left_at.is_(None), Member.status == "active")
-            .order_by(Member.id)
-        )
-    ).all()
-    members = {member.id: member for member, _ in rows if only is None or member.id in only}
-    roles = {member.id: role for member, role in rows}
+async def load_pool(
+    session: AsyncSession, event: Event, now: datetime, only: set[int] | None = None, *, wake_pauses: bool = True
+) -> Pool:
+    """Read in partitions of a few thousand rows: each is one await, so a large pool never holds the loop long.
+    ``wake_pauses``: end expired pauses first (a write; the caller may have done it in its own transaction)."""
+    if wake_pauses:
+        await wake_expired_pauses(session, now)
+    members: dict[int, Member] = {}
+    roles: dict[int, str | None] = {}
+    active = await session.stream(
+        select(Member, Participant.role)
+        .join(Participant, Participant.member_id == Member.id)
+        .where(Participant.event_id == event.id, Participant.left_at.is_(None), Member.status == "active")
+        .order_by(Member.id)
+        .execution_options(yield_per=PARTITION)
+    )
+    async for partition in active.partitions():
+        for member, role in partition:
+            roles[member.id] = role
+            if only is None or member.id in only:
+                members[member.id] = member
     interests: dict[int, set[str]] = defaultdict(set)
-    chosen = await session.execute(
+    chosen = await session.stream(
         select(MemberInterest.member_id, InterestOption.label)
         .join(InterestOption, InterestOption.id == MemberInterest.option_id)
         .where(InterestOption.event_id == event.id)
+        .execution_options(yield_per=PARTITION)
     )
-    for member_id, label in chosen.all():
-        interests[member_id].add(label)
+    async for rows in chosen.partitions():
+        for member_id, label in rows:
+            interests[member_id].add(label)
     priority = await _left_out_last_round(session, event.id)
-    zone_fallback = event.time_zone
-    candidates = tuple(
-        Candidate(
-            member_id=member.id,
-            interests=frozenset(interests[member.id]),
-            role=roles[member.id],
-            utc_offset_hours=utc_offset_hours(member.time_zone or zone_fallback, now),
-            platform=member.platform,
-            cross_platform_ok=member.cross_platform_ok,
-            priority=member.id in priority,
-        )
-        for member in members.values()
-    )
-    ids = list(members)
-    history = (
-        await session.execute(
-            select(IntroHistory.member_a, IntroHistory.member_b, IntroHistory.introduced_at).where(
-                IntroHistory.member_a.in_(ids), IntroHistory.member_b.in_(ids)
+    offsets: dict[str | None, float | None] = {}
+    candidates: list[Candidate] = []
+    for member in members.values():
+        zone = member.time_zone or event.time_zone
+        if zone not in offsets:
+            offsets[zone] = utc_offset_hours(zone, now)
+        candidates.append(
+            Candidate(
+                member_id=member.id,
+                interests=frozenset(interests[member.id]),
+                role=roles[member.id],
+                utc_offset_hours=offsets[zone],
+                platform=member.platform,
+                cross_platform_ok=member.cross_platform_ok,
+                priority=member.id in priority,
             )
         )
-    ).all()
+    # Pairs among the event's participants (a subquery, not a list of ids: 100,000 ids are too many parameters).
+    # Pairs with someone who is not a candidate this round are filtered out below.
+    joined = select(Participant.member_id).where(Participant.event_id == event.id)
+    history: list[PastMeeting] = []
+    met = await session.stream(
+        select(IntroHistory.member_a, IntroHistory.member_b, IntroHistory.introduced_at)
+        .where(IntroHistory.member_a.in_(joined), IntroHistory.member_b.in_(joined))
+        .execution_options(yield_per=PARTITION)
+    )
+    async for meetings in met.partitions():
+        history += (PastMeeting(a, b, when) for a, b, when in meetings if a in members and b in members)
     blocks = (
         await session.execute(
-            select(Block.member_id, Block.blocked_id).where(or_(Block.member_id.in_(ids), Block.blocked_id.in_(ids)))
+            select(Block.member_id, Block.blocked_id).where(
+                or_(Block.member_id.in_(joined), Block.blocked_id.in_(joined))
+            )
         )
     ).all()
     return Pool(
         members=members,
-        candidates=candidates,
-        history=tuple(PastMeeting(a, b, when) for a, b, when in history),
-        blocks=tuple((a, b) for a, b in blocks),
+        candidates=tuple(candidates),
+        history=tuple(history),
+        blocks=tuple((a, b) for a, b in blocks if a in members or b in members),
         rules=event_rules(event),
     )
 

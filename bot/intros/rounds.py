@@ -1,27 +1,33 @@
-"""A matching round: plan it (a preview), then store it and queue its messages in one transaction."""
+"""A matching round: plan it (a preview), then store it and queue its messages in one transaction.
+
+Planning reads the pool and runs the matcher in a separate process (``solver_process``). Storing writes the
+groups, the members' intro rows, who met whom and every message in batched statements (``storage.rounds``,
+``storage.outbox``): a round of N groups costs a few statements per thousand rows, not a few per group.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.intros import texts
 from bot.intros.candidates import Pool, load_pool
+from bot.intros.solver_process import match_in_process
 from bot.intros.starters import pick_starter
-from bot.matching import Group, MatchResult, match
-from storage.models import Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round, Starter
+from bot.matching import Group, MatchResult
+from storage import rounds as round_queries
+from storage.models import Event, Intro, IntroGroup, IntroState, Member, Round
 from storage.outbox import NewMessage, enqueue
+from storage.rounds import NewGroup, Placement
 
 DeliverAt = Callable[[Member], datetime]
+CHUNK = 1000  # groups per batch of statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,7 @@ class Plan:
     number: int
     pool: Pool
     result: MatchResult
+    solver_peak_mb: float = 0.0  # the matcher process's peak resident memory
 
 
 def seed_for(event_id: int, number: int) -> int:
@@ -36,24 +43,26 @@ def seed_for(event_id: int, number: int) -> int:
     return event_id * 100_003 + number
 
 
-async def next_number(session: AsyncSession, event_id: int) -> int:
-    return (
-        int(
-            await session.scalar(select(func.coalesce(func.max(Round.number), 0)).where(Round.event_id == event_id))
-            or 0
-        )
-        + 1
+async def read_pool(
+    session: AsyncSession, event: Event, now: datetime, number: int | None = None, *, wake_pauses: bool = True
+) -> tuple[int, Pool]:
+    """The round's number and everything it is matched from."""
+    number = number or await round_queries.next_number(session, event.id)
+    return number, await load_pool(session, event, now, wake_pauses=wake_pauses)
+
+
+async def solve(event_id: int, number: int, pool: Pool) -> Plan:
+    """Match the pool in a separate process: the loop keeps answering, and no transaction is needed."""
+    result, peak_mb = await match_in_process(
+        pool.candidates, pool.history, pool.blocks, pool.rules, seed_for(event_id, number)
     )
+    return Plan(number, pool, result, peak_mb)
 
 
 async def plan_round(session: AsyncSession, event: Event, now: datetime, number: int | None = None) -> Plan:
-    """Load the pool and match it. The matcher is pure CPU work (about 1.3 s for 10,000 members): it runs in a
-    worker thread so that the loop keeps answering meanwhile (Slack wants an acknowledgement within 3 s)."""
-    number = number or await next_number(session, event.id)
-    pool = await load_pool(session, event, now)
-    seed = seed_for(event.id, number)
-    result = await asyncio.to_thread(match, pool.candidates, pool.history, pool.blocks, pool.rules, seed=seed)
-    return Plan(number, pool, result)
+    """Read the pool in ``session`` and match it (in a separate process)."""
+    number, pool = await read_pool(session, event, now, number)
+    return await solve(event.id, number, pool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,26 +79,28 @@ class IntroQueue:
         """A campaign delivers at each member's local hour; an organiser's command delivers now."""
         return self.deliver_at(member) if self.deliver_at else None
 
-    async def queue(self, messages: list[NewMessage]) -> int:
+    async def queue(self, messages: Sequence[NewMessage]) -> int:
         return await enqueue(self.session, messages, self.now)
 
     async def starters(self) -> dict[str, list[str]]:
         custom: dict[str, list[str]] = defaultdict(list)
-        for row in (await self.session.scalars(select(Starter).where(Starter.event_id == self.event.id))).all():
-            custom[row.interest.casefold()].append(row.text)
+        for interest, text in await round_queries.starters(self.session, self.event.id):
+            custom[interest.casefold()].append(text)
         return custom
 
-    async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
-        """Queue the intro(s) of one group and record that its members have met."""
-        starter = pick_starter(group.shared_interests, await self.starters(), random.Random(group_row.id))
+    def intro_messages(
+        self, group_id: int, group: Group, members: Sequence[Member], custom: Mapping[str, Sequence[str]]
+    ) -> list[NewMessage]:
+        """A group's introduction: one message in a group conversation where the platform has them, else one
+        to each member naming the others."""
+        starter = pick_starter(group.shared_interests, custom, random.Random(group_id))
         platforms = {member.platform for member in members}
-        messages: list[NewMessage] = []
         if len(platforms) == 1 and next(iter(platforms)) in self.group_dm_platforms:
-            message = texts.intro(self.event, None, members, group, group_row.id, starter)
+            message = texts.intro(self.event, None, members, group, group_id, starter)
             users = ",".join(sorted(member.platform_user_id for member in members))
-            messages.append(
+            return [
                 NewMessage(
-                    f"intro:{group_row.id}:group",
+                    f"intro:{group_id}:group",
                     members[0].platform,
                     users,
                     message.to_dict(),
@@ -97,85 +108,84 @@ class IntroQueue:
                     self.event.id,
                     "group",
                 )
+            ]
+        messages = []
+        for member in members:
+            others = [other for other in members if other.id != member.id]
+            message = texts.intro(self.event, member, others, group, group_id, starter)
+            messages.append(
+                NewMessage(
+                    f"intro:{group_id}:{member.id}",
+                    member.platform,
+                    member.platform_user_id,
+                    message.to_dict(),
+                    member.id,
+                    self.event.id,
+                    not_before=self.when(member),
+                )
             )
-        else:
-            for member in members:
-                others = [other for other in members if other.id != member.id]
-                message = texts.intro(self.event, member, others, group, group_row.id, starter)
-                messages.append(
-                    NewMessage(
-                        f"intro:{group_row.id}:{member.id}",
-                        member.platform,
-                        member.platform_user_id,
-                        message.to_dict(),
-                        member.id,
-                        self.event.id,
-                        not_before=self.when(member),
-                    )
-                )
-        for index, first in enumerate(members):
-            for second in members[index + 1 :]:
-                self.session.add(
-                    IntroHistory(
-                        event_id=self.event.id,
-                        member_a=min(first.id, second.id),
-                        member_b=max(first.id, second.id),
-                        introduced_at=self.now,
-                    )
-                )
+        return messages
+
+    def proposal_messages(self, group_id: int, group: Group, members: Sequence[Member]) -> list[NewMessage]:
+        message = texts.proposal(self.event, group, group_id).to_dict()
+        return [
+            NewMessage(
+                f"proposal:{group_id}:{m.id}",
+                m.platform,
+                m.platform_user_id,
+                message,
+                m.id,
+                self.event.id,
+                not_before=self.when(m),
+            )
+            for m in members
+        ]
+
+    async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
+        """Queue the intro(s) of one group and record that its members have met (a double opt-in completed)."""
+        messages = self.intro_messages(group_row.id, group, members, await self.starters())
+        await round_queries.record_meetings(self.session, self.event.id, _pairs(members), self.now)
         return await self.queue(messages)
 
-    async def propose(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
-        message = texts.proposal(self.event, group, group_row.id).to_dict()
-        return await self.queue(
-            [
-                NewMessage(
-                    f"proposal:{group_row.id}:{m.id}",
-                    m.platform,
-                    m.platform_user_id,
-                    message,
-                    m.id,
-                    self.event.id,
-                    not_before=self.when(m),
-                )
-                for m in members
-            ]
-        )
-
     async def add_groups(
-        self, round_row: Round, pool: Pool, groups: Sequence[Group], existing: dict[int, Intro] | None = None
+        self, round_row: Round, pool: Pool, groups: Sequence[Group], existing: Mapping[int, Intro] | None = None
     ) -> int:
-        """Store the groups (reusing members' intro rows where they exist) and queue intros or proposals."""
-        queued = 0
+        """Store the groups (reusing members' intro rows where they exist) and queue intros or proposals, a
+        thousand groups per batch of statements."""
         opt_in = self.event.double_opt_in
         state = IntroState.PROPOSED if opt_in else IntroState.INTRODUCED
-        for group in groups:
-            group_row = IntroGroup(
-                round_id=round_row.id,
-                score=group.score,
-                shared=list(group.shared_interests),
-                roles=list(group.complementary_roles),
-                state="proposed" if opt_in else "introduced",
-            )
-            self.session.add(group_row)
-            await self.session.flush()
-            for member_id in group.members:
-                row = (existing or {}).get(member_id)
-                if row is None:
-                    self.session.add(
-                        Intro(
-                            round_id=round_row.id,
-                            group_id=group_row.id,
-                            member_id=member_id,
-                            state=state,
-                            updated_at=self.now,
-                        )
-                    )
+        custom = {} if opt_in else await self.starters()
+        queued = 0
+        for start in range(0, len(groups), CHUNK):
+            chunk = groups[start : start + CHUNK]
+            new_groups = [
+                NewGroup(g.score, g.shared_interests, g.complementary_roles, "proposed" if opt_in else "introduced")
+                for g in chunk
+            ]
+            group_ids = await round_queries.add_groups(self.session, round_row.id, new_groups)
+            placements, pairs, messages = [], [], []
+            for group_id, group in zip(group_ids, chunk, strict=True):
+                members = [pool.members[member_id] for member_id in group.members]
+                for member_id in group.members:
+                    row = (existing or {}).get(member_id)
+                    if row is None:
+                        placements.append(Placement(member_id, state, group_id))
+                    else:
+                        row.group_id, row.state, row.updated_at = group_id, state, self.now
+                if opt_in:
+                    messages += self.proposal_messages(group_id, group, members)
                 else:
-                    row.group_id, row.state, row.updated_at = group_row.id, state, self.now
-            members = [pool.members[member_id] for member_id in group.members]
-            queued += await (self.propose if opt_in else self.introduce)(group_row, group, members)
+                    messages += self.intro_messages(group_id, group, members, custom)
+                    pairs += _pairs(members)
+            await round_queries.place(self.session, round_row.id, placements, self.now)
+            await round_queries.record_meetings(self.session, self.event.id, pairs, self.now)
+            queued += await self.queue(messages)
         return queued
+
+
+def _pairs(members: Sequence[Member]) -> list[tuple[int, int]]:
+    ids = sorted(member.id for member in members)
+    return [(a, b) for index, a in enumerate(ids) for b in ids[index + 1 :]]
 
 
 async def run_round(
@@ -187,37 +197,26 @@ async def run_round(
     deliver_at: DeliverAt | None = None,
 ) -> int:
     """Store the round and queue every message. The unique (event, number) makes a second run impossible."""
-    round_row = Round(event_id=event.id, number=plan.number, created_at=now)
-    try:
-        async with session.begin_nested():
-            session.add(round_row)
-            await session.flush()
-    except IntegrityError:
-        raise UserError(f"Round {plan.number} of {event.name} has already been sent.") from None
+    round_row = await round_queries.claim(session, event.id, plan.number, now)
+    if round_row is None:
+        raise UserError(f"Round {plan.number} of {event.name} has already been sent.")
     intro_queue = IntroQueue(session, event, now, group_dm_platforms, deliver_at)
     queued = await intro_queue.add_groups(round_row, plan.pool, plan.result.groups)
-    for left in plan.result.left_out:
-        member = plan.pool.members[left.member_id]
-        session.add(
-            Intro(
-                round_id=round_row.id,
-                member_id=member.id,
-                state=IntroState.LEFT_OUT,
-                reason=left.reason[:200],
-                updated_at=now,
+    left_out = [(plan.pool.members[left.member_id], left.reason) for left in plan.result.left_out]
+    await round_queries.place(
+        session, round_row.id, [Placement(m.id, IntroState.LEFT_OUT, reason=why) for m, why in left_out], now
+    )
+    return queued + await intro_queue.queue(
+        [
+            NewMessage(
+                f"leftout:{round_row.id}:{member.id}",
+                member.platform,
+                member.platform_user_id,
+                texts.left_out(event, why).to_dict(),
+                member.id,
+                event.id,
+                not_before=intro_queue.when(member),
             )
-        )
-        queued += await intro_queue.queue(
-            [
-                NewMessage(
-                    f"leftout:{round_row.id}:{member.id}",
-                    member.platform,
-                    member.platform_user_id,
-                    texts.left_out(event, left.reason).to_dict(),
-                    member.id,
-                    event.id,
-                    not_before=intro_queue.when(member),
-                )
-            ]
-        )
-    return queued
+            for member, why in left_out
+        ]
+    )
