@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from benchmarks.probe import LoopLag
@@ -36,28 +36,30 @@ from bot.messages import Button, ButtonPress, Command, Sender
 from storage import interests
 from storage import members as member_queries
 from storage.database import Database
-from storage.engine import _begin, _configure
+from storage.engine import begin_sqlite_transaction, configure_sqlite_connection
+from storage.models import MemberInterest
+from storage.upsert import insert_skipping_existing
 
 OPTIONS = ["Python", "Recruiting", "Hiking", "Design", "Startups", "Data", "Coffee", "Music"]
 
 
-def _unit_of_work(session_factory: type[Session], engine: object, user_id: str, value: str) -> int:
+def _unit_of_work(engine: Engine, user_id: str, value: str) -> int:
     """One poll answer as a sync unit of work: the statements Core.handle runs for it, then commit."""
     option_id_text, _, state = value.partition(".")
     option_id = int(option_id_text)
-    with Session(engine) as session, session.begin():  # type: ignore[arg-type]
-        member = session.scalar(member_queries._FIND, {"platform": "console", "user_id": user_id})
+    with Session(engine) as session, session.begin():
+        member = session.scalar(member_queries.BY_PLATFORM_ID, {"platform": "console", "user_id": user_id})
         assert member is not None
-        found = session.execute(interests._OPTION_EVENT, {"member_id": member.id, "option_id": option_id}).first()
+        found = session.execute(interests.OPTION_EVENT, {"member_id": member.id, "option_id": option_id}).first()
         assert found is not None
         if state == "1":
             session.execute(
-                interests._insert_choice(session.get_bind().dialect.name),
+                insert_skipping_existing(session, MemberInterest),
                 {"member_id": member.id, "option_id": option_id},
             )
         else:
-            session.execute(interests._CLEAR, {"member_id": member.id, "option_id": option_id})
-        rows = session.execute(interests._OPTIONS_MARKED, {"member_id": member.id, "event_id": found[0]}).all()
+            session.execute(interests.CLEAR, {"member_id": member.id, "option_id": option_id})
+        rows = session.execute(interests.OPTIONS_MARKED, {"member_id": member.id, "event_id": found[0]}).all()
         return len(rows)
 
 
@@ -89,8 +91,8 @@ async def run(answers: int, members: int) -> None:
             return latencies
 
         sync_engine = create_engine(f"sqlite+pysqlite:///{path}", pool_size=1, max_overflow=0)
-        event.listen(sync_engine, "connect", _configure)
-        event.listen(sync_engine, "begin", _begin)
+        event.listen(sync_engine, "connect", configure_sqlite_connection)
+        event.listen(sync_engine, "begin", begin_sqlite_transaction)
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database")
 
         async def on_db_thread() -> list[float]:
@@ -98,7 +100,7 @@ async def run(answers: int, members: int) -> None:
             latencies = []
             for person, button in presses:
                 t0 = time.perf_counter()
-                await loop.run_in_executor(thread, _unit_of_work, Session, sync_engine, person.user_id, button.value)
+                await loop.run_in_executor(thread, _unit_of_work, sync_engine, person.user_id, button.value)
                 latencies.append(time.perf_counter() - t0)
             return latencies
 

@@ -71,6 +71,8 @@ class Database:
         the end, and what it loaded stays readable afterwards (closing the session detaches, without expiring)."""
         async with self._not_nested(), self.engine.connect() as connection:
             connection = await connection.execution_options(**{READ_ONLY: True})
+            if not self.is_sqlite:  # SQLite: see storage.engine.begin_sqlite_transaction
+                await connection.exec_driver_sql("SET TRANSACTION READ ONLY")
             session = AsyncSession(bind=connection, expire_on_commit=False)
             try:
                 yield session

@@ -6,8 +6,8 @@ SQLite goes through SQLAlchemy's own ``sqlite+aiosqlite`` dialect, configured wi
   after some reads stays inside its transaction (on its own sqlite3 would open one only at the first write,
   and the savepoint's RELEASE would commit);
 - a transaction that may write begins ``IMMEDIATE``: it takes the write lock up front, so it cannot fail
-  half-way because another connection wrote meanwhile; a read-only one (``Database.read``) begins deferred
-  and never waits for a writer (WAL: readers and the writer do not block each other);
+  half-way because another connection wrote meanwhile; a read-only one (``Database.read``) begins deferred,
+  refuses writes, and never waits for a writer (WAL: readers and the writer do not block each other);
 - a small pool of connections (each with its own aiosqlite thread): a health check or a read is never queued
   behind a long write. Writers of this process queue for each other in ``Database`` (an asyncio lock), not
   in SQLite's busy handler.
@@ -48,7 +48,12 @@ def async_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def begin_sqlite_transaction(connection: Connection) -> None:
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    """``BEGIN IMMEDIATE``, or for a read-only transaction a deferred ``BEGIN`` with writes refused
+    (``query_only``, switched only when it changes: the pragma is per connection and costs a call)."""
+    read_only = bool(connection.get_execution_options().get(READ_ONLY, False))
+    if connection.info.get("query_only", False) != read_only:
+        connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+        connection.info["query_only"] = read_only
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 

@@ -22,11 +22,13 @@ def clip(value: str, limit: int) -> str:
 
 
 # Built once: every incoming event starts with this lookup, and building a statement costs more than running it.
-_FIND = select(Member).where(Member.platform == bindparam("platform"), Member.platform_user_id == bindparam("user_id"))
+BY_PLATFORM_ID = select(Member).where(
+    Member.platform == bindparam("platform"), Member.platform_user_id == bindparam("user_id")
+)
 
 
 async def find(session: AsyncSession, platform: str, user_id: str) -> Member | None:
-    return await session.scalar(_FIND, {"platform": platform, "user_id": user_id})
+    return await session.scalar(BY_PLATFORM_ID, {"platform": platform, "user_id": user_id})
 
 
 async def enrol(

@@ -27,7 +27,7 @@ class NewMessage:
     broadcast_id: int | None = None
 
 
-BATCH = 1000  # rows per statement: each batch is one await, so a large enqueue never holds the loop for long
+BATCH = 500  # rows per statement: each batch is one await, so a large enqueue never holds the loop for long
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""Writes of a matching round, in batched statements: however many groups, a few statements per thousand rows.
+"""Writes of a matching round, in batched statements: however many groups, a few statements per 500 rows.
 
 Each batch is its own statement and its own await, so a round of 100,000 members never holds the event loop
 for long in one piece (parameters are processed per batch), and the statement count grows by batches, not by
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Intro, IntroGroup, IntroHistory, Round, Starter
 
-BATCH = 1000  # rows per statement
+BATCH = 500  # rows per statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +62,40 @@ async def starters(session: AsyncSession, event_id: int) -> list[tuple[str, str]
 
 
 async def add_groups(session: AsyncSession, round_id: int, groups: Sequence[NewGroup]) -> list[int]:
-    """Insert the groups; their ids, in the order given."""
-    ids: list[int] = []
+    """Insert the groups; their ids, in the order given.
+
+    The ids are reserved first and written explicitly: an ``INSERT … RETURNING`` that must return ids in the order
+    of its rows is sent one row at a time on SQLite (SQLAlchemy cannot otherwise promise the order).
+    """
+    ids = await _reserve_group_ids(session, len(groups))
     for start in range(0, len(groups), BATCH):
         rows = [
-            {"round_id": round_id, "score": g.score, "shared": list(g.shared), "roles": list(g.roles), "state": g.state}
-            for g in groups[start : start + BATCH]
+            {
+                "id": group_id,
+                "round_id": round_id,
+                "score": g.score,
+                "shared": list(g.shared),
+                "roles": list(g.roles),
+                "state": g.state,
+            }
+            for group_id, g in zip(ids[start : start + BATCH], groups[start : start + BATCH], strict=True)
         ]
-        statement = insert(IntroGroup).returning(IntroGroup.id, sort_by_parameter_order=True)
-        ids += (await session.scalars(statement, rows)).all()
+        await session.execute(insert(IntroGroup), rows)
     return ids
+
+
+async def _reserve_group_ids(session: AsyncSession, count: int) -> list[int]:
+    """``count`` new intro-group ids in one statement. PostgreSQL: from the table's sequence (safe beside other
+    writers). SQLite: after the largest id; safe because the transaction began IMMEDIATE, so it holds the one
+    write lock until it commits and nobody else can insert meanwhile."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(IntroGroup.__tablename__, "id")
+        series = func.generate_series(1, count).table_valued("n")
+        return list((await session.scalars(select(func.nextval(sequence)).select_from(series))).all())
+    largest = await session.scalar(select(func.coalesce(func.max(IntroGroup.id), 0)))
+    return list(range(int(largest or 0) + 1, int(largest or 0) + 1 + count))
 
 
 async def place(session: AsyncSession, round_id: int, placements: Sequence[Placement], now: datetime) -> None:

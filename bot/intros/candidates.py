@@ -25,7 +25,7 @@ from storage.models import (
     Round,
 )
 
-PARTITION = 5000  # rows per fetch
+PARTITION = 1000  # rows per fetch: loading them is one short stretch of the loop
 
 
 @dataclass(frozen=True, slots=True)

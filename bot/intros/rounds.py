@@ -7,7 +7,10 @@ groups, the members' intro rows, who met whom and every message in batched state
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
+import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,8 +29,10 @@ from storage.models import Event, Intro, IntroGroup, IntroState, Member, Round
 from storage.outbox import NewMessage, enqueue
 from storage.rounds import NewGroup, Placement
 
+log = logging.getLogger(__name__)
 DeliverAt = Callable[[Member], datetime]
-CHUNK = 1000  # groups per batch of statements
+CHUNK = 250  # groups per batch of statements
+YIELD_EVERY = 50  # groups whose messages are built between two turns of the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +58,19 @@ async def read_pool(
 
 async def solve(event_id: int, number: int, pool: Pool) -> Plan:
     """Match the pool in a separate process: the loop keeps answering, and no transaction is needed."""
+    started = time.perf_counter()
     result, peak_mb = await match_in_process(
         pool.candidates, pool.history, pool.blocks, pool.rules, seed_for(event_id, number)
+    )
+    log.info(
+        "round matched",
+        extra={
+            "event_id": event_id,
+            "members": len(pool.candidates),
+            "groups": len(result.groups),
+            "matcher_seconds": round(time.perf_counter() - started, 3),
+            "matcher_peak_rss_mb": round(peak_mb, 1),
+        },
     )
     return Plan(number, pool, result, peak_mb)
 
@@ -164,7 +180,9 @@ class IntroQueue:
             ]
             group_ids = await round_queries.add_groups(self.session, round_row.id, new_groups)
             placements, pairs, messages = [], [], []
-            for group_id, group in zip(group_ids, chunk, strict=True):
+            for index, (group_id, group) in enumerate(zip(group_ids, chunk, strict=True)):
+                if index and index % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # building messages is CPU work: let the loop serve others in between
                 members = [pool.members[member_id] for member_id in group.members]
                 for member_id in group.members:
                     row = (existing or {}).get(member_id)

@@ -1,0 +1,135 @@
+"""The bulk paths on both databases: a round, a broadcast and a campaign step write every row they should, in a
+number of statements that grows by batches of hundreds of rows, not by groups or members."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import time
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from benchmarks.community import ORGANISER, build
+from benchmarks.probe import counting
+from bot.campaign.steps import HANDLERS, StepRun
+from bot.clock import ManualClock
+from bot.context import Policy
+from bot.core import Core
+from bot.intros import rounds
+from bot.messages import Command
+from storage.database import Database
+from storage.models import CampaignStep, Event, Intro, IntroGroup, IntroHistory, OutboxMessage, Round
+
+SMALL, LARGE = 40, 1200  # 20 groups (one batch) and 600 groups (several batches)
+
+
+async def _community(database: Database, clock: ManualClock, members: int, first_user: int) -> int:
+    return (await build(database, members, clock=clock, first_user=first_user, starts="2026-12-10 18:30")).event_id
+
+
+async def _match_now(database: Database, clock: ManualClock, event_id: int) -> int:
+    """``/match now`` for the event (the organiser's current one is the last made: switch to it); statements sent."""
+    core = Core(database, clock, Policy())
+    async with database.read() as session:
+        event = await session.get(Event, event_id)
+        assert event is not None
+    await core.handle(Command(ORGANISER, "event", event.join_code))
+    with counting(database.engine) as statements:
+        actions = await core.handle(Command(ORGANISER, "match", "now"))
+    assert "is on its way" in actions[0].message.plain_text(), actions[0].message.plain_text()
+    return statements.count
+
+
+async def test_a_round_writes_every_row_in_batched_statements(database: Database, clock: ManualClock) -> None:
+    small = await _community(database, clock, SMALL, 100_000)
+    large = await _community(database, clock, LARGE, 200_000)
+    small_statements = await _match_now(database, clock, small)
+    large_statements = await _match_now(database, clock, large)
+    extra_batches = math.ceil(LARGE / 2 / rounds.CHUNK) - 1
+    # Four writes per batch of groups (groups, intro rows, who met whom, messages): the rest does not grow.
+    assert small_statements <= large_statements <= small_statements + 4 * extra_batches + 2, (
+        small_statements,
+        large_statements,
+    )
+    assert large_statements < 60  # was about three statements per group (1,800 here)
+    async with database.read() as session:
+        round_id = await session.scalar(select(Round.id).where(Round.event_id == large))
+        intros = (
+            await session.execute(select(Intro.member_id, Intro.group_id).where(Intro.round_id == round_id))
+        ).all()
+        groups = set((await session.scalars(select(IntroGroup.id).where(IntroGroup.round_id == round_id))).all())
+        keys = set((await session.scalars(select(OutboxMessage.key).where(OutboxMessage.event_id == large))).all())
+        met = await session.scalar(select(func.count()).select_from(IntroHistory).where(IntroHistory.event_id == large))
+    assert len(intros) == LARGE and len({member for member, _ in intros}) == LARGE  # everyone placed, once
+    sizes = Counter(group for _, group in intros)
+    assert set(sizes) == groups and all(size in (2, 3) for size in sizes.values())
+    # Each member's intro is keyed by the group the database gave them (ids reserved in one statement).
+    assert keys == {f"intro:{group}:{member}" for member, group in _member_ids(intros)}
+    assert met == sum(size * (size - 1) // 2 for size in sizes.values())
+
+
+def _member_ids(intros: list[tuple[int, int | None]]) -> list[tuple[int, int]]:
+    return [(member, group) for member, group in intros if group is not None]
+
+
+async def test_a_broadcast_is_queued_in_batched_statements(database: Database, clock: ManualClock) -> None:
+    counts = {}
+    for members, first_user in ((SMALL, 100_000), (LARGE, 200_000)):
+        event_id = await _community(database, clock, members, first_user)
+        core = Core(database, clock, Policy())
+        with counting(database.engine) as statements:
+            await core.handle(Command(ORGANISER, "broadcast", "Doors open at 18:00!"))
+        counts[members] = statements.count
+        async with database.read() as session:
+            queued = await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.event_id == event_id)
+            )
+        assert queued == members + 1  # every member, and the organiser's progress message
+    assert counts[SMALL] <= counts[LARGE] <= counts[SMALL] + math.ceil((LARGE + 1) / 500) + 2, counts
+
+
+async def test_a_campaign_step_is_queued_in_batched_statements(database: Database, clock: ManualClock) -> None:
+    counts = {}
+    for members, first_user in ((SMALL, 100_000), (LARGE, 200_000)):
+        event_id = await _community(database, clock, members, first_user)
+        async with database.transaction() as session:
+            event = await session.get(Event, event_id)
+            step = await session.scalar(
+                select(CampaignStep).where(CampaignStep.event_id == event_id, CampaignStep.kind == "reminder")
+            )
+            assert event is not None and step is not None
+            with counting(database.engine) as statements:
+                note = await HANDLERS["reminder"](StepRun(session, event, step, clock.now(), Policy()))
+            counts[members] = statements.count
+        assert note == f"queued {members}"
+    assert counts[SMALL] <= counts[LARGE] <= counts[SMALL] + math.ceil(LARGE / 500) + 2, counts
+
+
+async def test_the_loop_keeps_serving_while_a_round_is_matched(sqlite_database: Database, clock: ManualClock) -> None:
+    """rustworkx holds the GIL for its whole matching call, so in a worker thread it froze the loop anyway: the
+    matcher runs in a separate process. While it works, a probe sleeping 10 ms at a time keeps waking: its longest
+    gap is a small part of the matching (in a thread, or inline, the gap was the whole matching)."""
+    event_id = await _community(sqlite_database, clock, 2000, 100_000)  # the exact solver's range: about a second
+    async with sqlite_database.read() as session:
+        event = await session.get(Event, event_id)
+        assert event is not None
+        number, pool = await rounds.read_pool(session, event, clock.now(), wake_pauses=False)
+    wakes: list[float] = []
+
+    async def probe() -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            wakes.append(time.perf_counter())
+
+    ticking = asyncio.create_task(probe())
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    plan = await rounds.solve(event_id, number, pool)
+    finished = time.perf_counter()
+    ticking.cancel()
+    during = [started, *(t for t in wakes if started <= t <= finished), finished]
+    longest_gap = max(b - a for a, b in itertools.pairwise(during))
+    assert len(plan.result.groups) == 1000
+    assert longest_gap < (finished - started) / 2, (longest_gap, finished - started)
