@@ -39,21 +39,24 @@ async def build(
     platform: str = "console",
     seed: int = 1,
     starts: str = "2030-12-10 18:30",
+    organiser: Sender = ORGANISER,
 ) -> Community:
     """The event is made through the core (``/newevent``, ``/poll``); the members are bulk-inserted, their
     platform user ids counting up from ``first_user``."""
     clock = clock or SystemClock()
     core = Core(database, clock, Policy())
-    reply = await core.handle(Command(ORGANISER, "newevent", f'"Community {first_user}" {starts} Europe/London'))
+    reply = await core.handle(Command(organiser, "newevent", f'"Community {first_user}" {starts} Europe/London'))
     code = reply[0].message.plain_text().split("Join code: ")[1].split()[0]
-    await core.handle(Command(ORGANISER, "poll", ", ".join(OPTIONS)))
+    await core.handle(Command(organiser, "poll", ", ".join(OPTIONS)))
     rng = random.Random(seed)
     popularity = [1.0 / (rank + 1) ** 1.1 for rank in range(len(OPTIONS))]
     now = clock.now()
     async with database.transaction() as session:
-        organiser = await session.scalar(select(Member).where(Member.platform_user_id == ORGANISER.user_id))
-        assert organiser is not None and organiser.current_event_id is not None
-        event_id = organiser.current_event_id
+        row = await session.scalar(
+            select(Member).where(Member.platform == organiser.platform, Member.platform_user_id == organiser.user_id)
+        )
+        assert row is not None and row.current_event_id is not None
+        event_id = row.current_event_id
         option_ids = list(
             (
                 await session.scalars(

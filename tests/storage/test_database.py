@@ -170,7 +170,7 @@ async def test_a_read_only_transaction_refuses_writes_and_the_connection_writes_
     database: Database,
 ) -> None:
     """A read never takes the write lock; a write inside one is a bug, refused rather than silently upgraded."""
-    with pytest.raises(DBAPIError, match="(?i)read-only|readonly|read only"):
+    with pytest.raises(DBAPIError, match=r"(?i)read-only|readonly|read only"):
         async with database.read() as session:
             await session.execute(insert(Member).values(_member("sneaky")))
     for n in range(6):  # more than the pool's connections: none of them is left read-only
