@@ -114,6 +114,12 @@ async def run(sizes: list[int], databases: list[str], pg_url: str) -> None:
                 seeded = time.perf_counter() - started
                 figures = json.loads(_child("--measure", url, "1" if size <= 10_000 else "0").splitlines()[-1])
             _report(backend, size, seeded, figures)
+            # One intro (or a left-out note) per member; a broadcast to each member and the organiser's progress.
+            if (
+                figures["round"]["queued"] != size
+                or figures.get("broadcast", {"queued": size + 1})["queued"] != size + 1
+            ):
+                raise SystemExit(f"messages missing: {figures}")
 
 
 def _report(backend: str, size: int, seeded: float, figures: dict[str, Any]) -> None:
