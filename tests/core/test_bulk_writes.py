@@ -133,3 +133,17 @@ async def test_the_loop_keeps_serving_while_a_round_is_matched(sqlite_database: 
     longest_gap = max(b - a for a, b in itertools.pairwise(during))
     assert len(plan.result.groups) == 1000
     assert longest_gap < (finished - started) / 2, (longest_gap, finished - started)
+
+
+async def test_follow_ups_are_asked_in_batched_statements(database: Database, clock: ManualClock) -> None:
+    """Whether a member stopped answering is one query for everyone asked (it was one query per member)."""
+    counts = {}
+    for members, first_user in ((SMALL, 100_000), (LARGE, 200_000)):
+        event_id = await _community(database, clock, members, first_user)
+        await _match_now(database, clock, event_id)
+        core = Core(database, clock, Policy())
+        with counting(database.engine) as statements:
+            actions = await core.handle(Command(ORGANISER, "followup", ""))
+        assert f"Asked {members} members whether they met" in actions[0].message.plain_text()
+        counts[members] = statements.count
+    assert counts[SMALL] <= counts[LARGE] <= counts[SMALL] + 2 * math.ceil(LARGE / 500) + 4, counts
