@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import math
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from benchmarks.community import ORGANISER, build
@@ -18,7 +20,7 @@ from bot.clock import ManualClock
 from bot.context import Policy
 from bot.core import Core
 from bot.intros import rounds
-from bot.messages import Command
+from bot.messages import Command, Sender
 from storage.database import Database
 from storage.models import CampaignStep, Event, Intro, IntroGroup, IntroHistory, OutboxMessage, Round
 
@@ -147,3 +149,29 @@ async def test_follow_ups_are_asked_in_batched_statements(database: Database, cl
         assert f"Asked {members} members whether they met" in actions[0].message.plain_text()
         counts[members] = statements.count
     assert counts[SMALL] <= counts[LARGE] <= counts[SMALL] + 2 * math.ceil(LARGE / 500) + 4, counts
+
+
+async def test_other_members_are_answered_while_a_round_is_matched(
+    database: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The matching runs after /match now's transaction and before the round's: nothing holds a connection or,
+    on SQLite, the one writer meanwhile. Members who write during the matching are answered before it ends."""
+    event_id = await _community(database, clock, 2000, 100_000)
+    core = Core(database, clock, Policy())
+    async with database.read() as session:
+        event = await session.get(Event, event_id)
+        assert event is not None
+    await core.handle(Command(ORGANISER, "event", event.join_code))
+    caplog.set_level(logging.INFO, logger="bot.intros.rounds")
+    answered: list[float] = []
+    round_task = asyncio.create_task(core.handle(Command(ORGANISER, "match", "now")))
+    while not round_task.done():
+        reply = await core.handle(Command(Sender("console", "100007", "Member 7"), "profile", ""))
+        assert "Your profile" in reply[0].message.plain_text()
+        answered.append(time.time())
+        await asyncio.sleep(0.01)
+    assert "is on its way" in (await round_task)[0].message.plain_text()
+    (matched,) = [r for r in caplog.records if r.getMessage() == "round matched"]
+    began = matched.created - matched.matcher_seconds  # type: ignore[attr-defined]
+    during = [t for t in answered if began <= t <= matched.created]
+    assert len(during) >= 3, (len(during), matched.matcher_seconds)  # type: ignore[attr-defined]
