@@ -18,6 +18,7 @@ from bot.intros import texts
 from bot.intros.followups import send_followups
 from bot.intros.rounds import plan_round, run_round
 from bot.messages import Button, Message, MessageBuilder, bold
+from bot.people import Person
 from bot.views import local_start
 from storage import events as event_queries
 from storage.models import (
@@ -41,7 +42,7 @@ class StepRun:
     now: datetime
     policy: Policy
 
-    def deliver_at(self, member: Member) -> datetime:
+    def deliver_at(self, member: Person) -> datetime:
         return member_delivery(
             self.now,
             self.event.starts_at,

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.matching import Candidate, PastMeeting, Rules
+from bot.people import PoolMember
 from storage.models import (
     Block,
     Event,
@@ -32,7 +33,7 @@ PARTITION = 1000  # rows per fetch: loading them is one short stretch of the loo
 class Pool:
     """Everything one round of matching is computed from."""
 
-    members: dict[int, Member]
+    members: dict[int, PoolMember]
     candidates: tuple[Candidate, ...]
     history: tuple[PastMeeting, ...]
     blocks: tuple[tuple[int, int], ...]
@@ -72,20 +73,31 @@ async def load_pool(
     ``wake_pauses``: end expired pauses first (a write; the caller may have done it in its own transaction)."""
     if wake_pauses:
         await wake_expired_pauses(session, now)
-    members: dict[int, Member] = {}
+    members: dict[int, PoolMember] = {}
     roles: dict[int, str | None] = {}
+    consent: dict[int, bool] = {}
     active = await session.stream(
-        select(Member, Participant.role)
+        select(
+            Member.id,
+            Member.platform,
+            Member.platform_user_id,
+            Member.display_name,
+            Member.handle,
+            Member.time_zone,
+            Member.cross_platform_ok,
+            Participant.role,
+        )
         .join(Participant, Participant.member_id == Member.id)
         .where(Participant.event_id == event.id, Participant.left_at.is_(None), Member.status == "active")
         .order_by(Member.id)
         .execution_options(yield_per=PARTITION)
     )
     async for partition in active.partitions():
-        for member, role in partition:
-            roles[member.id] = role
-            if only is None or member.id in only:
-                members[member.id] = member
+        for member_id, platform, user_id, name, handle, zone, cross_platform_ok, role in partition:
+            roles[member_id] = role
+            if only is None or member_id in only:
+                members[member_id] = PoolMember(member_id, platform, user_id, name, handle, zone)
+                consent[member_id] = cross_platform_ok
     interests: dict[int, set[str]] = defaultdict(set)
     chosen = await session.stream(
         select(MemberInterest.member_id, InterestOption.label)
@@ -110,7 +122,7 @@ async def load_pool(
                 role=roles[member.id],
                 utc_offset_hours=offsets[zone],
                 platform=member.platform,
-                cross_platform_ok=member.cross_platform_ok,
+                cross_platform_ok=consent[member.id],
                 priority=member.id in priority,
             )
         )

@@ -2,7 +2,7 @@
 
 Planning reads the pool and runs the matcher in a separate process (``solver_process``). Storing writes the
 groups, the members' intro rows, who met whom and every message in batched statements (``storage.rounds``,
-``storage.outbox``): a round of N groups costs a few statements per thousand rows, not a few per group.
+``storage.outbox``): a round of N groups costs four statements per 250 groups, not a few per group.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from bot.intros.candidates import Pool, load_pool
 from bot.intros.solver_process import match_in_process
 from bot.intros.starters import pick_starter
 from bot.matching import Group, MatchResult
+from bot.people import Person
 from storage import rounds as round_queries
-from storage.models import Event, Intro, IntroGroup, IntroState, Member, Round
+from storage.models import Event, Intro, IntroGroup, IntroState, Round
 from storage.outbox import NewMessage, enqueue
 from storage.rounds import NewGroup, Placement
 
 log = logging.getLogger(__name__)
-DeliverAt = Callable[[Member], datetime]
+DeliverAt = Callable[[Person], datetime]
 CHUNK = 250  # groups per batch of statements
 YIELD_EVERY = 50  # groups whose messages are built between two turns of the loop
 
@@ -91,7 +92,7 @@ class IntroQueue:
     group_dm_platforms: Collection[str]
     deliver_at: DeliverAt | None = None
 
-    def when(self, member: Member) -> datetime | None:
+    def when(self, member: Person) -> datetime | None:
         """A campaign delivers at each member's local hour; an organiser's command delivers now."""
         return self.deliver_at(member) if self.deliver_at else None
 
@@ -105,7 +106,7 @@ class IntroQueue:
         return custom
 
     def intro_messages(
-        self, group_id: int, group: Group, members: Sequence[Member], custom: Mapping[str, Sequence[str]]
+        self, group_id: int, group: Group, members: Sequence[Person], custom: Mapping[str, Sequence[str]]
     ) -> list[NewMessage]:
         """A group's introduction: one message in a group conversation where the platform has them, else one
         to each member naming the others."""
@@ -142,7 +143,7 @@ class IntroQueue:
             )
         return messages
 
-    def proposal_messages(self, group_id: int, group: Group, members: Sequence[Member]) -> list[NewMessage]:
+    def proposal_messages(self, group_id: int, group: Group, members: Sequence[Person]) -> list[NewMessage]:
         message = texts.proposal(self.event, group, group_id).to_dict()
         return [
             NewMessage(
@@ -157,7 +158,7 @@ class IntroQueue:
             for m in members
         ]
 
-    async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
+    async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Person]) -> int:
         """Queue the intro(s) of one group and record that its members have met (a double opt-in completed)."""
         messages = self.intro_messages(group_row.id, group, members, await self.starters())
         await round_queries.record_meetings(self.session, self.event.id, _pairs(members), self.now)
@@ -201,7 +202,7 @@ class IntroQueue:
         return queued
 
 
-def _pairs(members: Sequence[Member]) -> list[tuple[int, int]]:
+def _pairs(members: Sequence[Person]) -> list[tuple[int, int]]:
     ids = sorted(member.id for member in members)
     return [(a, b) for index, a in enumerate(ids) for b in ids[index + 1 :]]
 

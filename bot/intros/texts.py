@@ -6,16 +6,17 @@ from collections.abc import Sequence
 
 from bot.matching import Group
 from bot.messages import Button, Inline, Mention, Message, MessageBuilder, bold, italic
-from storage.models import Event, Member
+from bot.people import Person
+from storage.models import Event
 
 PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": "the console"}
 
 
-def mention(member: Member) -> Mention:
+def mention(member: Person) -> Mention:
     return Mention(member.platform, member.platform_user_id, member.display_name, member.handle)
 
 
-def names(members: Sequence[Member]) -> list[Inline | str]:
+def names(members: Sequence[Person]) -> list[Inline | str]:
     pieces: list[Inline | str] = []
     for index, member in enumerate(members):
         if index:
@@ -46,7 +47,7 @@ def intro_buttons(group_id: int) -> tuple[Button, ...]:
 
 
 def intro(
-    event: Event, recipient: Member | None, others: Sequence[Member], group: Group, group_id: int, starter: str
+    event: Event, recipient: Person | None, others: Sequence[Person], group: Group, group_id: int, starter: str
 ) -> Message:
     """An intro for one recipient (naming the others), or for a group conversation (``recipient`` None)."""
     builder = MessageBuilder()
@@ -90,7 +91,7 @@ def left_out(event: Event, why: str) -> Message:
     return builder.build()
 
 
-def followup(event: Event, others: Sequence[Member], intro_id: int) -> Message:
+def followup(event: Event, others: Sequence[Person], intro_id: int) -> Message:
     builder = MessageBuilder().line("Did you meet ", *names(others), f" at {event.name}?")
     value = str(intro_id)
     builder.buttons(
