@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,9 +43,12 @@ async def next_number(session: AsyncSession, event_id: int) -> int:
     return int(latest or 0) + 1
 
 
-async def claim(session: AsyncSession, event_id: int, number: int, now: datetime) -> Round | None:
-    """The new round row; None if this event's round ``number`` exists already (the unique key decides)."""
-    row = Round(event_id=event_id, number=number, created_at=now)
+async def claim(
+    session: AsyncSession, event_id: int, number: int, now: datetime, *, complete: bool = True
+) -> Round | None:
+    """The new round row; None if this event's round ``number`` exists already (the unique key decides).
+    ``complete=False``: the round is written in several transactions and ``finish`` marks it done."""
+    row = Round(event_id=event_id, number=number, created_at=now, completed_at=now if complete else None)
     try:
         async with session.begin_nested():
             session.add(row)
@@ -53,6 +56,21 @@ async def claim(session: AsyncSession, event_id: int, number: int, now: datetime
     except IntegrityError:
         return None
     return row
+
+
+async def unfinished(session: AsyncSession, event_id: int) -> Round | None:
+    """The event's round whose writing was cut short (the process stopped between its transactions), if any."""
+    query = select(Round).where(Round.event_id == event_id, Round.completed_at.is_(None)).order_by(Round.number)
+    return await session.scalar(query.limit(1))
+
+
+async def placed(session: AsyncSession, round_id: int) -> set[int]:
+    """Members who have their intro row in the round already."""
+    return set((await session.scalars(select(Intro.member_id).where(Intro.round_id == round_id))).all())
+
+
+async def finish(session: AsyncSession, round_id: int, now: datetime) -> None:
+    await session.execute(update(Round).where(Round.id == round_id).values(completed_at=now))
 
 
 async def starters(session: AsyncSession, event_id: int) -> list[tuple[str, str]]:

@@ -8,10 +8,11 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.intros import followups, texts
 from bot.intros.candidates import wake_expired_pauses
-from bot.intros.rounds import Plan, read_pool, run_round, solve
+from bot.intros.rounds import Plan, read_pool, run_round_in_steps, solve
 from bot.messages import Button, MessageBuilder, bold, italic
 from bot.parsing import small_int
 from bot.views import plural
+from storage import rounds as round_queries
 from storage.database import Database
 from storage.models import Event
 
@@ -53,12 +54,16 @@ class RoundJob:
         now = ctx.clock.now()
         async with database.transaction() as session:
             await wake_expired_pauses(session, now)
+            unfinished = await round_queries.unfinished(session, self.event_id)
         async with database.read() as session:
             event = await session.get(Event, self.event_id)
             if event is None:
                 raise UserError("That event no longer exists.")
-            number, pool = await read_pool(session, event, now, self.number, wake_pauses=False)
-        if not pool.candidates:
+            number, placed = self.number, set[int]()
+            if unfinished is not None:  # cut short earlier: finish it for whoever it did not reach yet
+                number, placed = unfinished.number, await round_queries.placed(session, unfinished.id)
+            number, pool = await read_pool(session, event, now, number, wake_pauses=False, excluding=placed)
+        if not pool.candidates and unfinished is None:
             raise UserError(
                 f"Nobody in {event.name} is ready to be introduced yet (members who joined and aren't paused)."
             )
@@ -66,11 +71,14 @@ class RoundJob:
         if not self.send:
             ctx.reply(_preview(event, plan).build())
             return
-        async with database.transaction() as session:
-            ctx.queued += await run_round(session, event, plan, now, ctx.policy.group_dm_platforms)
-        placed = sum(len(group.members) for group in plan.result.groups)
+        ctx.queued += await run_round_in_steps(
+            database, event, plan, now, ctx.policy.group_dm_platforms, resuming=unfinished
+        )
+        placed_now = sum(len(group.members) for group in plan.result.groups)
         builder = MessageBuilder().line(f"Round {plan.number} of ", bold(event.name), " is on its way: ")
-        builder.line(f"{plural(len(plan.result.groups), 'introduction')} for {plural(placed, 'member')}.")
+        builder.line(f"{plural(len(plan.result.groups), 'introduction')} for {plural(placed_now, 'member')}.")
+        if unfinished is not None:
+            builder.line(italic(f"(It was cut short before: {plural(len(placed), 'member')} had theirs already.)"))
         if plan.result.left_out:
             builder.line(f"{plural(len(plan.result.left_out), 'member')} left out (told why; first in line next time).")
         if event.double_opt_in:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -67,10 +68,17 @@ async def wake_expired_pauses(session: AsyncSession, now: datetime) -> None:
 
 
 async def load_pool(
-    session: AsyncSession, event: Event, now: datetime, only: set[int] | None = None, *, wake_pauses: bool = True
+    session: AsyncSession,
+    event: Event,
+    now: datetime,
+    only: set[int] | None = None,
+    *,
+    wake_pauses: bool = True,
+    excluding: Collection[int] = (),
 ) -> Pool:
-    """Read in partitions of a few thousand rows: each is one await, so a large pool never holds the loop long.
-    ``wake_pauses``: end expired pauses first (a write; the caller may have done it in its own transaction)."""
+    """Read in partitions of a thousand rows: each is one await, so a large pool never holds the loop long.
+    ``only`` / ``excluding``: these members only, or everyone but these. ``wake_pauses``: end expired pauses first
+    (a write; the caller may have done it in its own transaction)."""
     if wake_pauses:
         await wake_expired_pauses(session, now)
     members: dict[int, PoolMember] = {}
@@ -95,7 +103,7 @@ async def load_pool(
     async for partition in active.partitions():
         for member_id, platform, user_id, name, handle, zone, cross_platform_ok, role in partition:
             roles[member_id] = role
-            if only is None or member_id in only:
+            if (only is None or member_id in only) and member_id not in excluding:
                 members[member_id] = PoolMember(member_id, platform, user_id, name, handle, zone)
                 consent[member_id] = cross_platform_ok
     interests: dict[int, set[str]] = defaultdict(set)
@@ -154,7 +162,8 @@ async def load_pool(
 
 
 async def _left_out_last_round(session: AsyncSession, event_id: int) -> set[int]:
-    last = await session.scalar(select(func.max(Round.id)).where(Round.event_id == event_id))
+    completed = (Round.event_id == event_id) & Round.completed_at.is_not(None)
+    last = await session.scalar(select(func.max(Round.id)).where(completed))
     if last is None:
         return set()
     query = select(Intro.member_id).where(Intro.round_id == last, Intro.state == IntroState.LEFT_OUT)

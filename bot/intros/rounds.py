@@ -1,8 +1,8 @@
-"""A matching round: plan it (a preview), then store it and queue its messages in one transaction.
+"""A matching round: plan it (a preview), then store it and queue its messages, in batches of groups.
 
 Planning reads the pool and runs the matcher in a separate process (``solver_process``). Storing writes the
 groups, the members' intro rows, who met whom and every message in batched statements (``storage.rounds``,
-``storage.outbox``): a round of N groups costs four statements per 250 groups, not a few per group.
+``storage.outbox``): a batch of 150 groups costs six statements, so a round grows by batches, not by groups.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from bot.intros.starters import pick_starter
 from bot.matching import Group, MatchResult
 from bot.people import Person
 from storage import rounds as round_queries
+from storage.database import Database
 from storage.models import Event, Intro, IntroGroup, IntroState, Round
 from storage.outbox import NewMessage, enqueue
 from storage.rounds import NewGroup, Placement
 
 log = logging.getLogger(__name__)
 DeliverAt = Callable[[Person], datetime]
-CHUNK = 250  # groups per batch of statements
+CHUNK = 150  # groups per batch of statements (and per transaction, for an organiser's round)
 YIELD_EVERY = 50  # groups whose messages are built between two turns of the loop
 
 
@@ -50,11 +51,17 @@ def seed_for(event_id: int, number: int) -> int:
 
 
 async def read_pool(
-    session: AsyncSession, event: Event, now: datetime, number: int | None = None, *, wake_pauses: bool = True
+    session: AsyncSession,
+    event: Event,
+    now: datetime,
+    number: int | None = None,
+    *,
+    wake_pauses: bool = True,
+    excluding: Collection[int] = (),
 ) -> tuple[int, Pool]:
-    """The round's number and everything it is matched from."""
+    """The round's number and everything it is matched from (but the members ``excluding``)."""
     number = number or await round_queries.next_number(session, event.id)
-    return number, await load_pool(session, event, now, wake_pauses=wake_pauses)
+    return number, await load_pool(session, event, now, wake_pauses=wake_pauses, excluding=excluding)
 
 
 async def solve(event_id: int, number: int, pool: Pool) -> Plan:
@@ -165,13 +172,19 @@ class IntroQueue:
         return await self.queue(messages)
 
     async def add_groups(
-        self, round_row: Round, pool: Pool, groups: Sequence[Group], existing: Mapping[int, Intro] | None = None
+        self,
+        round_row: Round,
+        pool: Pool,
+        groups: Sequence[Group],
+        existing: Mapping[int, Intro] | None = None,
+        custom: Mapping[str, Sequence[str]] | None = None,
     ) -> int:
         """Store the groups (reusing members' intro rows where they exist) and queue intros or proposals, a
         thousand groups per batch of statements."""
         opt_in = self.event.double_opt_in
         state = IntroState.PROPOSED if opt_in else IntroState.INTRODUCED
-        custom = {} if opt_in else await self.starters()
+        if custom is None:
+            custom = {} if opt_in else await self.starters()
         queued = 0
         for start in range(0, len(groups), CHUNK):
             chunk = groups[start : start + CHUNK]
@@ -215,25 +228,66 @@ async def run_round(
     group_dm_platforms: Collection[str],
     deliver_at: DeliverAt | None = None,
 ) -> int:
-    """Store the round and queue every message. The unique (event, number) makes a second run impossible."""
+    """Store the round and queue every message in ``session``'s transaction (a campaign step's, which is claimed,
+    run and marked done as one). The unique (event, number) makes a second run impossible."""
     round_row = await round_queries.claim(session, event.id, plan.number, now)
     if round_row is None:
         raise UserError(f"Round {plan.number} of {event.name} has already been sent.")
     intro_queue = IntroQueue(session, event, now, group_dm_platforms, deliver_at)
     queued = await intro_queue.add_groups(round_row, plan.pool, plan.result.groups)
+    return queued + await _leave_out(intro_queue, round_row.id, plan)
+
+
+async def run_round_in_steps(
+    database: Database,
+    event: Event,
+    plan: Plan,
+    now: datetime,
+    group_dm_platforms: Collection[str],
+    resuming: Round | None = None,
+) -> int:
+    """Store the round in short transactions: the round row, then each batch of groups with its intro rows,
+    meetings and messages, then whoever was left out, and the mark that the round is complete. So a round of any
+    size holds SQLite's one writer for one batch at a time, and everyone else's writes go between two batches.
+
+    A batch is whole or absent. If the process stops in between, the round stays unfinished, and the next
+    ``/match now`` finishes it (``resuming``) for the members who have no intro row in it yet, instead of
+    starting another round that would introduce the others twice."""
+    round_row = resuming
+    if round_row is None:
+        async with database.transaction() as session:
+            round_row = await round_queries.claim(session, event.id, plan.number, now, complete=False)
+        if round_row is None:
+            raise UserError(f"Round {plan.number} of {event.name} has already been sent.")
+    queued = 0
+    groups = plan.result.groups
+    custom: dict[str, list[str]] = {}
+    for start in range(0, len(groups), CHUNK):
+        async with database.transaction() as session:
+            intro_queue = IntroQueue(session, event, now, group_dm_platforms)
+            if start == 0 and not event.double_opt_in:
+                custom = await intro_queue.starters()
+            queued += await intro_queue.add_groups(round_row, plan.pool, groups[start : start + CHUNK], custom=custom)
+    async with database.transaction() as session:
+        queued += await _leave_out(IntroQueue(session, event, now, group_dm_platforms), round_row.id, plan)
+        await round_queries.finish(session, round_row.id, now)
+    return queued
+
+
+async def _leave_out(intro_queue: IntroQueue, round_id: int, plan: Plan) -> int:
+    """The left-out members' intro rows (with the reason) and the message telling them why."""
     left_out = [(plan.pool.members[left.member_id], left.reason) for left in plan.result.left_out]
-    await round_queries.place(
-        session, round_row.id, [Placement(m.id, IntroState.LEFT_OUT, reason=why) for m, why in left_out], now
-    )
-    return queued + await intro_queue.queue(
+    placements = [Placement(m.id, IntroState.LEFT_OUT, reason=why) for m, why in left_out]
+    await round_queries.place(intro_queue.session, round_id, placements, intro_queue.now)
+    return await intro_queue.queue(
         [
             NewMessage(
-                f"leftout:{round_row.id}:{member.id}",
+                f"leftout:{round_id}:{member.id}",
                 member.platform,
                 member.platform_user_id,
-                texts.left_out(event, why).to_dict(),
+                texts.left_out(intro_queue.event, why).to_dict(),
                 member.id,
-                event.id,
+                intro_queue.event.id,
                 not_before=intro_queue.when(member),
             )
             for member, why in left_out

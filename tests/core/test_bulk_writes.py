@@ -7,8 +7,12 @@ import asyncio
 import itertools
 import logging
 import math
+import os
+import signal
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +28,7 @@ from bot.messages import Command, Sender
 from storage.database import Database
 from storage.models import CampaignStep, Event, Intro, IntroGroup, IntroHistory, OutboxMessage, Round
 
+ROOT = Path(__file__).resolve().parents[2]
 SMALL, LARGE = 40, 1200  # 20 groups (one batch) and 600 groups (several batches)
 
 
@@ -50,8 +55,9 @@ async def test_a_round_writes_every_row_in_batched_statements(database: Database
     small_statements = await _match_now(database, clock, small)
     large_statements = await _match_now(database, clock, large)
     extra_batches = math.ceil(LARGE / 2 / rounds.CHUNK) - 1
-    # Four writes per batch of groups (groups, intro rows, who met whom, messages): the rest does not grow.
-    assert small_statements <= large_statements <= small_statements + 4 * extra_batches + 2, (
+    # Per batch of groups, its transaction: BEGIN, the ids reserved, then four writes (groups, intro rows, who met
+    # whom, messages). The rest does not grow.
+    assert small_statements <= large_statements <= small_statements + 6 * extra_batches + 2, (
         small_statements,
         large_statements,
     )
@@ -175,3 +181,79 @@ async def test_other_members_are_answered_while_a_round_is_matched(
     began = matched.created - matched.matcher_seconds  # type: ignore[attr-defined]
     during = [t for t in answered if began <= t <= matched.created]
     assert len(during) >= 3, (len(during), matched.matcher_seconds)  # type: ignore[attr-defined]
+
+
+async def _round_progress(database: Database, event_id: int) -> tuple[int, bool]:
+    """How many intro rows the event's first round has, and whether it is complete."""
+    async with database.read() as session:
+        round_row = await session.scalar(select(Round).where(Round.event_id == event_id, Round.number == 1))
+        if round_row is None:
+            return 0, False
+        rows = await session.scalar(select(func.count()).select_from(Intro).where(Intro.round_id == round_row.id))
+        return int(rows or 0), round_row.completed_at is not None
+
+
+async def test_an_organisers_round_is_written_in_short_transactions(database: Database, clock: ManualClock) -> None:
+    """Batches of groups commit one by one (on SQLite each holds the one writer only for itself): other writes
+    go in between, while the round is partly visible and not yet complete."""
+    event_id = await _community(database, clock, LARGE, 100_000)
+    core = Core(database, clock, Policy())
+    async with database.read() as session:
+        event = await session.get(Event, event_id)
+        assert event is not None
+    await core.handle(Command(ORGANISER, "event", event.join_code))
+    member = Sender("console", "100007", "Member 7")
+    round_task = asyncio.create_task(core.handle(Command(ORGANISER, "match", "now")))
+    written_between = 0
+    while not round_task.done():
+        placed, complete = await _round_progress(database, event_id)
+        if 0 < placed < LARGE and not complete:
+            reply = await core.handle(Command(member, "profile", ""))  # a write transaction of its own
+            assert "Your profile" in reply[0].message.plain_text()
+            if not (await _round_progress(database, event_id))[1]:
+                written_between += 1
+        await asyncio.sleep(0.005)
+    assert "is on its way" in (await round_task)[0].message.plain_text()
+    assert written_between >= 1
+    assert await _round_progress(database, event_id) == (LARGE, True)
+
+
+async def test_a_round_cut_short_is_finished_by_the_next_match_now_and_nobody_gets_two(
+    database: Database, clock: ManualClock
+) -> None:
+    """A process killed between two of the round's transactions leaves it unfinished: the next /match now finishes
+    it for the members it had not reached, and nobody gets a second introduction."""
+    event_id = await _community(database, clock, LARGE, 100_000)
+    async with database.read() as session:
+        event = await session.get(Event, event_id)
+        assert event is not None
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.workers.round_worker",
+        database.url,
+        event.join_code,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    while (await _round_progress(database, event_id))[0] == 0:
+        assert worker.returncode is None, (await worker.communicate())[1].decode()[-2000:]
+        await asyncio.sleep(0.002)
+    worker.send_signal(signal.SIGKILL)
+    await worker.communicate()
+    placed, complete = await _round_progress(database, event_id)
+    assert 0 < placed < LARGE and not complete, placed
+    core = Core(database, clock, Policy())
+    await core.handle(Command(ORGANISER, "event", event.join_code))
+    reply = (await core.handle(Command(ORGANISER, "match", "now")))[0].message.plain_text()
+    assert "Round 1 of" in reply and "cut short before" in reply, reply
+    assert await _round_progress(database, event_id) == (LARGE, True)
+    async with database.read() as session:
+        rounds_made = await session.scalar(select(func.count()).select_from(Round).where(Round.event_id == event_id))
+        messages = (
+            await session.scalars(select(OutboxMessage.member_id).where(OutboxMessage.event_id == event_id))
+        ).all()
+    assert rounds_made == 1
+    assert len(messages) == LARGE and len(set(messages)) == LARGE  # one intro (or left-out note) each
