@@ -126,9 +126,10 @@ def _report(backend: str, size: int, seeded: float, figures: dict[str, Any]) -> 
     round_ = figures["round"]
     goal = GOALS.get(size)
     print(f"\n{backend}, {size:,} members (built in {seeded:.0f} s)")
+    goal_text = f" (goal ≤{goal:g} s)" if goal else ""
     print(
-        f"  /match now: {round_['seconds']:.2f} s to the reply (goal ≤{goal:g} s)" if goal else "",
-        f"| {round_['queued']:,} messages queued | {round_['statements']:,} SQL statements",
+        f"  /match now: {round_['seconds']:.2f} s to the reply{goal_text} | {round_['queued']:,} messages queued"
+        f" | {round_['statements']:,} SQL statements"
     )
     print(f"    loop lag: worst {round_['lag_worst_ms']:.0f} ms, p99 {round_['lag_p99_ms']:.0f} ms (goal ≤100 ms)")
     print(
