@@ -9,16 +9,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
-# Dependencies first, in their own layer, read from pyproject.toml alone: a code change does not reinstall them.
+# Dependencies first, in their own layer: the exact, hash-checked versions of requirements.lock (`make lock`
+# writes it from pyproject.toml), so a code change does not reinstall them and every build gets the same ones.
 # Every dependency ships manylinux wheels for CPython 3.11, so no compiler and no apt-get are needed.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 # The code (migrations included, as package data), then the `icebreaker` command without touching dependencies.
-COPY README.md ./
+COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY storage ./storage
 COPY adapters ./adapters

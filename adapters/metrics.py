@@ -77,7 +77,7 @@ class Metrics:
 
     async def render(self, database: Database) -> str:
         """The whole exposition; raises if the database cannot be read (the endpoint then answers 503)."""
-        async with database.sessions() as session:
+        async with database.read() as session:
             by_status = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
             statuses: dict[str, int] = {status: count for status, count in await session.execute(by_status)}
             rounds = (await session.scalar(select(func.count()).select_from(Round))) or 0

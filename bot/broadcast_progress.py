@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from bot.commands.broadcast import progress_message, report_message
 from bot.errors import DeliveryError
 from bot.port import Delivered, Platform
+from storage import broadcasts
 from storage.database import Database
-from storage.models import Broadcast, Event, OutboxMessage, OutboxStatus
+from storage.models import Event, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 FINAL = {OutboxStatus.SENT, OutboxStatus.UNREACHABLE, OutboxStatus.FAILED, OutboxStatus.UNCERTAIN}
@@ -19,7 +20,7 @@ FINAL = {OutboxStatus.SENT, OutboxStatus.UNREACHABLE, OutboxStatus.FAILED, Outbo
 
 async def update_progress(database: Database, platforms: Mapping[str, Platform], broadcast_id: int) -> None:
     async with database.transaction() as session:
-        broadcast = await session.get(Broadcast, broadcast_id, with_for_update=not database.is_sqlite)
+        broadcast = await broadcasts.locked(session, broadcast_id)
         if broadcast is None or broadcast.report_sent:
             return
         event = await session.get(Event, broadcast.event_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -15,6 +16,7 @@ from bot.errors import UserError
 from bot.messages import Action, Chat, EditOrigin, Message, Reply, Sender
 from storage import events as event_queries
 from storage import members as member_queries
+from storage.database import Database
 from storage.models import Event, Member
 
 
@@ -40,6 +42,11 @@ class SignInLinks(Protocol):
     async def issue(self, session: AsyncSession, member: Member, now: datetime) -> str: ...
 
 
+# Work that runs after the event's transaction has committed, in transactions of its own (a round: its
+# matching must not keep the event's transaction, and on SQLite the one writer, waiting). It may reply.
+AfterCommit = Callable[[Database, "Context"], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class Context:
     session: AsyncSession
@@ -52,6 +59,10 @@ class Context:
     actions: list[Action] = field(default_factory=list)
     queued: int = 0
     links: SignInLinks | None = None  # None where no dashboard is served (the demo; a shell without a port)
+    later: list[AfterCommit] = field(default_factory=list)
+
+    def after_commit(self, job: AfterCommit) -> None:
+        self.later.append(job)
 
     def reply(self, message: Message) -> None:
         self.actions.append(Reply(message))

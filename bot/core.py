@@ -43,7 +43,8 @@ class Core:
         self.links = links
 
     async def handle(self, incoming: Incoming) -> list[Action]:
-        """Handle one incoming event in one transaction; a refusal or a failure changes nothing."""
+        """Handle one incoming event in one transaction; a refusal or a failure changes nothing. Work a handler
+        left for after the commit (``Context.after_commit``) runs next, in its own transactions."""
         if self._observe is not None:
             self._observe(incoming)
         try:
@@ -60,6 +61,8 @@ class Core:
                     session, sender, self.clock, self.policy, member, self._rng, incoming.chat, links=self.links
                 )
                 await self.router.dispatch(ctx, incoming)
+            for job in ctx.later:
+                await job(self.database, ctx)
         except UserError as refusal:
             return [Reply(text(refusal.message))]
         except Exception:

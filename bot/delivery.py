@@ -53,14 +53,9 @@ class Delivery:
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
 
     async def recover(self) -> int:
-        """Rows of a dead process: claimed ones go back to the queue; ones mid-send become 'uncertain'.
-
-        SQLite serves one process, so at start-up every such row is orphaned; on PostgreSQL other replicas may
-        be mid-send, so only rows whose lease has expired are taken.
-        """
+        """Rows of a dead process: claimed ones go back to the queue; ones mid-send become 'uncertain'."""
         async with self.database.transaction() as session:
-            expired_only = not self.database.is_sqlite
-            return await outbox.recover(session, self.clock.now(), expired_only=expired_only)
+            return await outbox.recover_after_restart(session, self.clock.now())
 
     async def run_once(self, batch: int = 50) -> dict[Outcome, int]:
         """Send every row that is due now; returns how many ended in each outcome."""

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
-        # sqlite+aiosqlite:// is the form older set-ups wrote; every SQLite URL runs on storage/sqlite_driver.py.
+        # sqlite+aiosqlite:// is the form older set-ups wrote; every SQLite URL runs on aiosqlite (storage/engine.py).
         if not value.startswith(("sqlite://", "sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
             raise ValueError("use sqlite:///path.db or postgresql+asyncpg://user@host/db")
         if value.startswith("postgresql://"):

@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 
 from sqlalchemy import Text, bindparam, cast, delete, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member, MemberStatus, OutboxMessage, TimeZoneSource
+from storage.upsert import insert_skipping_existing
 
 NAME_LIMIT = 100
 HANDLE_LIMIT = 64
@@ -22,11 +22,13 @@ def clip(value: str, limit: int) -> str:
 
 
 # Built once: every incoming event starts with this lookup, and building a statement costs more than running it.
-_FIND = select(Member).where(Member.platform == bindparam("platform"), Member.platform_user_id == bindparam("user_id"))
+BY_PLATFORM_ID = select(Member).where(
+    Member.platform == bindparam("platform"), Member.platform_user_id == bindparam("user_id")
+)
 
 
 async def find(session: AsyncSession, platform: str, user_id: str) -> Member | None:
-    return await session.scalar(_FIND, {"platform": platform, "user_id": user_id})
+    return await session.scalar(BY_PLATFORM_ID, {"platform": platform, "user_id": user_id})
 
 
 async def enrol(
@@ -48,10 +50,8 @@ async def enrol(
     member = await find(session, platform, user_id)
     if member is not None:
         return member
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     await session.execute(
-        insert(Member)
-        .values(
+        insert_skipping_existing(session, Member, ("platform", "platform_user_id")).values(
             platform=platform,
             platform_user_id=user_id,
             display_name=clip(display_name, NAME_LIMIT) or "Someone",
@@ -64,7 +64,6 @@ async def enrol(
             consented_at=now,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
     )
     member = await find(session, platform, user_id)
     assert member is not None

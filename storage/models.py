@@ -162,6 +162,7 @@ class Round(Base):
     number: Mapped[int]
     created_at: Mapped[datetime]
     followup_sent_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]  # None while an organiser's round is still being written
 
 
 class IntroGroup(Base):

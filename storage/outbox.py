@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
+from storage.upsert import insert_skipping_existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,32 +27,33 @@ class NewMessage:
     broadcast_id: int | None = None
 
 
+BATCH = 500  # rows per statement: each batch is one await, so a large enqueue never holds the loop for long
+
+
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:
     """Insert the messages whose key is new; an existing key is left alone. Returns how many were new."""
-    if not messages:
-        return 0
-    rows = [
-        {
-            "key": m.key,
-            "platform": m.platform,
-            "address": m.address,
-            "address_kind": m.address_kind,
-            "payload": m.payload,
-            "member_id": m.member_id,
-            "event_id": m.event_id,
-            "status": OutboxStatus.QUEUED,
-            "attempts": 0,
-            "not_before": m.not_before or now,
-            "broadcast_id": m.broadcast_id,
-            "created_at": now,
-        }
-        for m in messages
-    ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
-    result = await session.execute(statement.returning(OutboxMessage.id), rows)
-    return len(result.all())
+    statement = insert_skipping_existing(session, OutboxMessage, ("key",)).returning(OutboxMessage.id)
+    new = 0
+    for start in range(0, len(messages), BATCH):
+        rows = [
+            {
+                "key": m.key,
+                "platform": m.platform,
+                "address": m.address,
+                "address_kind": m.address_kind,
+                "payload": m.payload,
+                "member_id": m.member_id,
+                "event_id": m.event_id,
+                "status": OutboxStatus.QUEUED,
+                "attempts": 0,
+                "not_before": m.not_before or now,
+                "broadcast_id": m.broadcast_id,
+                "created_at": now,
+            }
+            for m in messages[start : start + BATCH]
+        ]
+        new += len((await session.execute(statement, rows)).all())
+    return new
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,8 @@ async def claim_due(
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows as sending and return them.
 
-    On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several workers claim without taking the same row.
+    On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several workers claim without taking the same row (SQLite
+    has no row locks, and SQLAlchemy leaves the clause out there: its one writer already serialises claims).
     """
     query = (
         select(OutboxMessage)
@@ -91,9 +93,8 @@ async def claim_due(
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     rows = (await session.scalars(query)).all()
     for row in rows:
         row.status = OutboxStatus.CLAIMED
@@ -140,3 +141,10 @@ async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -
         orphaned(OutboxStatus.SENDING).values(status=OutboxStatus.UNCERTAIN).returning(OutboxMessage.id)
     )
     return len(result.all())
+
+
+async def recover_after_restart(session: AsyncSession, now: datetime) -> int:
+    """At start-up. SQLite serves one process, so every row left claimed or mid-send is orphaned; on PostgreSQL
+    other replicas may be mid-send, so only rows whose lease has expired are taken."""
+    single_process = session.get_bind().dialect.name == "sqlite"
+    return await recover(session, now, expired_only=not single_process)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from storage.models import Event, InterestOption, Member, MemberInterest, MemberStatus, Participant
 
+PARTITION = 1000
 AUDIENCES = ("all", "answered", "unanswered", "rsvp-yes", "rsvp-no", "rsvp-unknown")
 AUDIENCE_HELP = "all, answered, unanswered, rsvp-yes, rsvp-no, rsvp-unknown or interest:NAME"
 
@@ -50,4 +51,7 @@ async def members_of(session: AsyncSession, event: Event, audience: str) -> Sequ
         if option is None:
             raise UserError(f"{event.name} has no interest called “{label[:40]}”.")
         query = query.where(Member.id.in_(select(MemberInterest.member_id).where(MemberInterest.option_id == option)))
-    return (await session.scalars(query)).all()
+    members: list[Member] = []
+    async for partition in (await session.stream_scalars(query.execution_options(yield_per=PARTITION))).partitions():
+        members += partition  # a few thousand rows per await: a large audience never holds the loop for long
+    return members

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign.plan import PRE_EVENT
@@ -20,6 +19,7 @@ from bot.clock import Clock
 from bot.context import Policy
 from bot.errors import UserError
 from bot.intros.candidates import wake_expired_pauses
+from storage import schedule
 from storage.database import Database
 from storage.models import CampaignStep, Event, StepStatus
 
@@ -60,19 +60,7 @@ class CampaignRunner:
     async def _run_one(self) -> str | None:
         now = self.clock.now()
         async with self.database.transaction() as session:
-            query = (
-                select(CampaignStep)
-                .where(
-                    CampaignStep.status == StepStatus.PENDING,
-                    CampaignStep.enabled.is_(True),
-                    CampaignStep.due_at <= now,
-                )
-                .order_by(CampaignStep.due_at, CampaignStep.id)
-                .limit(1)
-            )
-            if not self.database.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            step = await session.scalar(query)
+            step = await schedule.claim_next_due_step(session, now)
             if step is None:
                 return None
             event = await session.get(Event, step.event_id)

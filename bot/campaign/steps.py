@@ -20,6 +20,7 @@ from bot.intros.followups import send_followups
 from bot.intros.rounds import plan_round, run_round
 from bot.messages import Button, Message, MessageBuilder, bold
 from bot.outcomes.draw import holdout_note
+from bot.people import Person
 from bot.views import local_start
 from storage import events as event_queries
 from storage.models import (
@@ -43,7 +44,7 @@ class StepRun:
     now: datetime
     policy: Policy
 
-    def deliver_at(self, member: Member) -> datetime:
+    def deliver_at(self, member: Person) -> datetime:
         """A step due at a local hour (10:00) reaches each member at that hour in their own zone; a step
         relative to the start (two hours before) as soon as their waking hours allow."""
         relative = self.step.minutes_before is not None

@@ -15,6 +15,7 @@ from bot.intros.rounds import IntroQueue, seed_for
 from bot.matching import Group, match
 from bot.messages import text
 from bot.parsing import small_int
+from storage import intros as intro_queries
 from storage.models import Block, Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round
 from storage.outbox import NewMessage
 
@@ -27,8 +28,7 @@ async def _mine(ctx: Context, group_value: str, *, introduced: bool = True) -> t
     other members. ``introduced``: the names are out; a group still waiting for opt-ins reveals nobody."""
     member = ctx.require_member()
     group_id = small_int(group_value)
-    lock = ctx.session.get_bind().dialect.name == "postgresql"
-    group = await ctx.session.get(IntroGroup, group_id, with_for_update=lock) if group_id is not None else None
+    group = await intro_queries.locked_group(ctx.session, group_id) if group_id is not None else None
     if group is None or (introduced and group.state != "introduced"):
         raise UserError(CLOSED)
     rows = (
@@ -166,7 +166,7 @@ async def _dissolve(ctx: Context, event: Event, declined: Intro, group: IntroGro
                 notice,
                 member.id,
                 event.id,
-                not_before=queue.when(member),
+                not_before=queue.timing.when(member),
             )
         )
     ctx.queued += await queue.queue(notices)  # before the new proposals, so they arrive in that order

@@ -6,40 +6,16 @@ twice (a double tap, a stale message, a retried delivery) leaves the same answer
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import Button, Message, MessageBuilder, bold, italic
 from bot.parsing import small_int
 from storage import events as event_queries
-from storage.models import Event, InterestOption, MemberInterest, Participant
+from storage import interests as poll
+from storage.models import Event
 
 SELECT, CLEAR = "1", "0"
 NO_OPTION = "That option is no longer in the poll. Send /interests for the current one."
-
-# The statements of the hottest path (a burst of answers after each welcome) are built once: building one
-# costs more than SQLite takes to run it.
-_MEMBER, _OPTION, _EVENT = (bindparam(name, type_=Integer) for name in ("member_id", "option_id", "event_id"))
-_OPTION_EVENT = (
-    select(Event.id, Event.name, Event.join_code, Participant.member_id, Participant.left_at)
-    .join(InterestOption, InterestOption.event_id == Event.id)
-    .outerjoin(Participant, (Participant.event_id == Event.id) & (Participant.member_id == _MEMBER))
-    .where(InterestOption.id == _OPTION)
-)
-_CLEAR = delete(MemberInterest).where(MemberInterest.member_id == _MEMBER, MemberInterest.option_id == _OPTION)
-_SET = {
-    "postgresql": postgresql.insert(MemberInterest).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(MemberInterest).on_conflict_do_nothing(),
-}
-_OPTIONS_MARKED = (
-    select(InterestOption.id, InterestOption.label, MemberInterest.member_id)
-    .outerjoin(MemberInterest, (MemberInterest.option_id == InterestOption.id) & (MemberInterest.member_id == _MEMBER))
-    .where(InterestOption.event_id == _EVENT)
-    .order_by(InterestOption.position)
-)
 
 
 async def interests(ctx: Context, args: str) -> None:
@@ -60,16 +36,16 @@ async def choose(ctx: Context, value: str) -> None:
     option_id = small_int(option_id_text)
     if option_id is None or state not in (SELECT, CLEAR):
         raise UserError(NO_OPTION)
-    found = (await ctx.session.execute(_OPTION_EVENT, {"member_id": member.id, "option_id": option_id})).first()
+    found = await poll.option_event(ctx.session, member.id, option_id)
     if found is None:
         raise UserError(NO_OPTION)
     event_id, name, join_code, participant_id, left_at = found
     if participant_id is None or left_at is not None:
         raise UserError(f"You're not in {name} any more. Join it again with /join {join_code}.")
     if state == SELECT:
-        await set_choice(ctx.session, member.id, option_id)
+        await poll.choose(ctx.session, member.id, option_id)
     else:
-        await ctx.session.execute(_CLEAR, {"member_id": member.id, "option_id": option_id})
+        await poll.unchoose(ctx.session, member.id, option_id)
     ctx.edit(await _keyboard(ctx, event_id, name))
 
 
@@ -100,14 +76,9 @@ async def _event_of(ctx: Context, value: str) -> Event:
     return event
 
 
-async def set_choice(session: AsyncSession, member_id: int, option_id: int) -> None:
-    """Record a choice; choosing twice is one row (the primary key), not an error."""
-    await session.execute(_SET[session.get_bind().dialect.name], {"member_id": member_id, "option_id": option_id})
-
-
 async def _keyboard(ctx: Context, event_id: int, event_name: str) -> Message:
     assert ctx.member is not None
-    rows = (await ctx.session.execute(_OPTIONS_MARKED, {"member_id": ctx.member.id, "event_id": event_id})).all()
+    rows = await poll.options_marked(ctx.session, ctx.member.id, event_id)
     if not rows:
         raise UserError(f"The organisers of {event_name} haven't set up the interest poll yet.")
     chosen = {option_id for option_id, _, member_id in rows if member_id is not None}
@@ -127,10 +98,4 @@ async def _keyboard(ctx: Context, event_id: int, event_name: str) -> Message:
 
 
 async def labels_of(ctx: Context, member_id: int, event_id: int) -> list[str]:
-    query = (
-        select(InterestOption.label)
-        .join(MemberInterest, MemberInterest.option_id == InterestOption.id)
-        .where(MemberInterest.member_id == member_id, InterestOption.event_id == event_id)
-        .order_by(InterestOption.position)
-    )
-    return list((await ctx.session.scalars(query)).all())
+    return await poll.labels_of(ctx.session, member_id, event_id)

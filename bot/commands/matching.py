@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros import followups, texts
-from bot.intros.rounds import IntroQueue, Plan, plan_round, run_round
+from bot.intros.candidates import wake_expired_pauses
+from bot.intros.rounds import Plan, Timing, read_pool, run_round_in_steps, solve
 from bot.messages import Button, MessageBuilder, bold, italic
+from bot.outcomes import draw
 from bot.parsing import small_int
+from bot.people import Person
 from bot.views import plural
-from storage.models import Event, Member
+from storage import rounds as round_queries
+from storage.database import Database
+from storage.models import Event
 
 PREVIEW_LIMIT = 25
 
@@ -23,14 +29,7 @@ async def match(ctx: Context, args: str) -> None:
     mode = args.strip().lower()
     if mode not in ("", "now", "preview"):
         raise UserError("Use /match to preview the groups, or /match now to send the introductions.")
-    plan = await plan_round(ctx.session, event, ctx.clock.now())
-    if not plan.result.groups and not plan.result.left_out:
-        raise UserError(f"Nobody in {event.name} is ready to be introduced yet (members who joined and aren't paused).")
-    if mode == "now":
-        await _send(ctx, event, plan)
-        return
-    queue = IntroQueue(ctx.session, event, ctx.clock.now(), ctx.policy.group_dm_platforms)
-    ctx.reply(_preview(event, plan, queue).build())
+    ctx.after_commit(RoundJob(event.id, send=mode == "now"))
 
 
 async def send_round(ctx: Context, value: str) -> None:
@@ -43,23 +42,57 @@ async def send_round(ctx: Context, value: str) -> None:
         raise UserError("That preview is no longer valid. Send /match again.")
     await ctx.require_organiser(event)
     assert round_number is not None
-    plan = await plan_round(ctx.session, event, ctx.clock.now(), round_number)
-    await _send(ctx, event, plan)
+    ctx.after_commit(RoundJob(event.id, send=True, number=round_number))
 
 
-async def _send(ctx: Context, event: Event, plan: Plan) -> None:
-    ctx.queued += await run_round(ctx.session, event, plan, ctx.clock.now(), ctx.policy.group_dm_platforms)
-    placed = sum(len(group.members) for group in plan.result.groups)
-    builder = MessageBuilder().line(f"Round {plan.number} of ", bold(event.name), " is on its way: ")
-    builder.line(f"{plural(len(plan.result.groups), 'introduction')} for {plural(placed, 'member')}.")
-    if plan.result.left_out:
-        builder.line(f"{plural(len(plan.result.left_out), 'member')} left out (told why; first in line next time).")
-    if event.double_opt_in:
-        builder.line(italic("Double opt-in is on: names go out once everyone in a group says yes."))
-    ctx.reply(builder.build())
+@dataclass(frozen=True, slots=True)
+class RoundJob:
+    """A preview or a round, after the command's transaction: the pool is read in a read-only transaction, matched
+    in a separate process with no transaction open, and the round written in a short transaction of its own.
+    So the matching keeps no connection busy, and on SQLite never holds the one writer."""
+
+    event_id: int
+    send: bool
+    number: int | None = None
+
+    async def __call__(self, database: Database, ctx: Context) -> None:
+        now = ctx.clock.now()
+        async with database.transaction() as session:
+            await wake_expired_pauses(session, now)
+            await draw.draw_latecomers(session, self.event_id, now)
+            unfinished = await round_queries.unfinished(session, self.event_id)
+        async with database.read() as session:
+            event = await session.get(Event, self.event_id)
+            if event is None:
+                raise UserError("That event no longer exists.")
+            number, placed = self.number, set[int]()
+            if unfinished is not None:  # cut short earlier: finish it for whoever it did not reach yet
+                number, placed = unfinished.number, await round_queries.placed(session, unfinished.id)
+            number, pool = await read_pool(session, event, now, number, wake_pauses=False, excluding=placed)
+        if not pool.candidates and unfinished is None:
+            raise UserError(
+                f"Nobody in {event.name} is ready to be introduced yet (members who joined and aren't paused)."
+            )
+        plan = await solve(event.id, number, pool)
+        if not self.send:
+            ctx.reply(_preview(event, plan, Timing(event, now, ctx.policy.group_dm_platforms)).build())
+            return
+        ctx.queued += await run_round_in_steps(
+            database, event, plan, now, ctx.policy.group_dm_platforms, resuming=unfinished
+        )
+        placed_now = sum(len(group.members) for group in plan.result.groups)
+        builder = MessageBuilder().line(f"Round {plan.number} of ", bold(event.name), " is on its way: ")
+        builder.line(f"{plural(len(plan.result.groups), 'introduction')} for {plural(placed_now, 'member')}.")
+        if unfinished is not None:
+            builder.line(italic(f"(It was cut short before: {plural(len(placed), 'member')} had theirs already.)"))
+        if plan.result.left_out:
+            builder.line(f"{plural(len(plan.result.left_out), 'member')} left out (told why; first in line next time).")
+        if event.double_opt_in:
+            builder.line(italic("Double opt-in is on: names go out once everyone in a group says yes."))
+        ctx.reply(builder.build())
 
 
-def _preview(event: Event, plan: Plan, queue: IntroQueue) -> MessageBuilder:
+def _preview(event: Event, plan: Plan, timing: Timing) -> MessageBuilder:
     """The groups with the reason each member will read, and, for a group conversation, when it goes out."""
     members = plan.pool.members
     builder = MessageBuilder().line(
@@ -68,9 +101,9 @@ def _preview(event: Event, plan: Plan, queue: IntroQueue) -> MessageBuilder:
     for index, group in enumerate(plan.result.groups[:PREVIEW_LIMIT], start=1):
         people = [members[member_id] for member_id in group.members]
         names = " + ".join(member.display_name for member in people)
-        why = texts.reason(event, group, people, queue.now)
+        why = texts.reason(event, group, people, timing.now)
         builder.line(f"{index}. ", bold(names), f" — score {group.score:.1f} — {why}")
-        when = _conversation_time(queue, people)
+        when = _conversation_time(timing, people)
         if when:
             builder.line(italic(when))
     hidden = len(plan.result.groups) - PREVIEW_LIMIT
@@ -83,14 +116,14 @@ def _preview(event: Event, plan: Plan, queue: IntroQueue) -> MessageBuilder:
     return builder
 
 
-def _conversation_time(queue: IntroQueue, people: Sequence[Member]) -> str | None:
+def _conversation_time(timing: Timing, people: Sequence[Person]) -> str | None:
     """For a group on a platform with group conversations: when it goes out, in each member's zone, or the
     compromise when no hour is within everyone's waking hours."""
     platforms = {member.platform for member in people}
-    if len(platforms) != 1 or next(iter(platforms)) not in queue.group_dm_platforms:
+    if len(platforms) != 1 or next(iter(platforms)) not in timing.group_dm_platforms:
         return None
-    zones = sorted({queue.zone(member) for member in people})
-    together = queue.together(people)
+    zones = sorted({timing.zone(member) for member in people})
+    together = timing.together(people)
     if together is None:
         return (
             f"   No hour is within everyone's waking hours (08:00–21:00 in {', '.join(zones)}): each gets their own "

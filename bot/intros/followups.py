@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign.timing import outside_quiet_hours
 from bot.intros import texts
+from storage import intros as intro_queries
 from storage.models import Event, Intro, IntroState, Member, MemberStatus, Round
 from storage.outbox import NewMessage, enqueue
 
@@ -49,10 +50,11 @@ async def send_followups(
     ).all():
         if group_id is not None:
             groups[group_id].append(member)
+    silent = await intro_queries.silent_members(session, event.id, ANSWERABLE, now, SILENT_ROUNDS)
     messages, asked, paused = [], 0, 0
     for intro, member in rows:
         intro.followup_sent_at = now
-        if await _silent_for_three_rounds(session, member.id, intro.id, now):
+        if member.id in silent:
             member.status, member.paused_until = MemberStatus.PAUSED, None
             messages.append(
                 _to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event, now, deliver_at)
@@ -80,16 +82,3 @@ def _to(
     return NewMessage(
         key, member.platform, member.platform_user_id, dict(payload), member.id, event.id, not_before=when
     )
-
-
-async def _silent_for_three_rounds(session: AsyncSession, member_id: int, current_intro_id: int, now: datetime) -> bool:
-    """True when the member's last three follow-ups before this one all went unanswered."""
-    previous = (
-        await session.scalars(
-            select(Intro.met)
-            .where(Intro.member_id == member_id, Intro.id != current_intro_id, Intro.followup_sent_at < now)
-            .order_by(Intro.id.desc())
-            .limit(SILENT_ROUNDS)
-        )
-    ).all()
-    return len(previous) == SILENT_ROUNDS and all(answer is None for answer in previous)

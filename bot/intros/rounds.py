@@ -1,28 +1,41 @@
-"""A matching round: plan it (a preview), then store it and queue its messages in one transaction."""
+"""A matching round: plan it (a preview), then store it and queue its messages, in batches of groups.
+
+Planning reads the pool and runs the matcher in a separate process (``solver_process``). Storing writes the
+groups, the members' intro rows, who met whom and every message in batched statements (``storage.rounds``,
+``storage.outbox``): a batch of 150 groups costs six statements, so a round grows by batches, not by groups.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign.timing import group_delivery, outside_quiet_hours
 from bot.errors import UserError
 from bot.intros import texts
 from bot.intros.candidates import Pool, load_pool
+from bot.intros.solver_process import match_in_process
 from bot.intros.starters import pick_starter
-from bot.matching import Group, MatchResult, match
-from storage.models import Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round, Starter
+from bot.matching import Group, MatchResult
+from bot.people import Person
+from storage import rounds as round_queries
+from storage.database import Database
+from storage.models import Event, Intro, IntroGroup, IntroState, Round
 from storage.outbox import NewMessage, enqueue
+from storage.rounds import NewGroup, Placement
 
-DeliverAt = Callable[[Member], datetime]
+log = logging.getLogger(__name__)
+DeliverAt = Callable[[Person], datetime]
+CHUNK = 150  # groups per batch of statements (and per transaction, for an organiser's round)
+YIELD_EVERY = 50  # groups whose messages are built between two turns of the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +43,7 @@ class Plan:
     number: int
     pool: Pool
     result: MatchResult
+    solver_peak_mb: float = 0.0  # the matcher process's peak resident memory
 
 
 def seed_for(event_id: int, number: int) -> int:
@@ -37,24 +51,71 @@ def seed_for(event_id: int, number: int) -> int:
     return event_id * 100_003 + number
 
 
-async def next_number(session: AsyncSession, event_id: int) -> int:
-    return (
-        int(
-            await session.scalar(select(func.coalesce(func.max(Round.number), 0)).where(Round.event_id == event_id))
-            or 0
-        )
-        + 1
+async def read_pool(
+    session: AsyncSession,
+    event: Event,
+    now: datetime,
+    number: int | None = None,
+    *,
+    wake_pauses: bool = True,
+    excluding: Collection[int] = (),
+) -> tuple[int, Pool]:
+    """The round's number and everything it is matched from (but the members ``excluding``)."""
+    number = number or await round_queries.next_number(session, event.id)
+    return number, await load_pool(session, event, now, wake_pauses=wake_pauses, excluding=excluding)
+
+
+async def solve(event_id: int, number: int, pool: Pool) -> Plan:
+    """Match the pool in a separate process: the loop keeps answering, and no transaction is needed."""
+    started = time.perf_counter()
+    result, peak_mb = await match_in_process(
+        pool.candidates, pool.history, pool.blocks, pool.rules, seed_for(event_id, number)
     )
+    log.info(
+        "round matched",
+        extra={
+            "event_id": event_id,
+            "members": len(pool.candidates),
+            "groups": len(result.groups),
+            "matcher_seconds": round(time.perf_counter() - started, 3),
+            "matcher_peak_rss_mb": round(peak_mb, 1),
+        },
+    )
+    return Plan(number, pool, result, peak_mb)
 
 
 async def plan_round(session: AsyncSession, event: Event, now: datetime, number: int | None = None) -> Plan:
-    """Load the pool and match it. The matcher is pure CPU work (about 1.3 s for 10,000 members): it runs in a
-    worker thread so that the loop keeps answering meanwhile (Slack wants an acknowledgement within 3 s)."""
-    number = number or await next_number(session, event.id)
-    pool = await load_pool(session, event, now)
-    seed = seed_for(event.id, number)
-    result = await asyncio.to_thread(match, pool.candidates, pool.history, pool.blocks, pool.rules, seed=seed)
-    return Plan(number, pool, result)
+    """Read the pool in ``session`` and match it (in a separate process)."""
+    number, pool = await read_pool(session, event, now, number)
+    return await solve(event.id, number, pool)
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """When messages of a round go out: each member's at their own hour, a group conversation within everyone's
+    waking hours. No database needed, so a preview can say it too."""
+
+    event: Event
+    now: datetime
+    group_dm_platforms: Collection[str]
+    deliver_at: DeliverAt | None = None
+
+    def zone(self, member: Person) -> str:
+        return member.time_zone or self.event.time_zone
+
+    def when(self, member: Person) -> datetime:
+        """A campaign delivers at each member's local hour; anything else (an organiser's command, an answer
+        of another member) as soon as it is daytime for the member."""
+        return self.deliver_at(member) if self.deliver_at else outside_quiet_hours(self.now, self.zone(member))
+
+    def together(self, members: Sequence[Person]) -> datetime | None:
+        """When one conversation of ``members`` goes out: the first moment, from the earliest of their own
+        times, within everyone's waking hours. None: their platform cannot hold one, or no such moment exists
+        (then each gets their own message at their own hour)."""
+        platforms = {member.platform for member in members}
+        if len(platforms) != 1 or next(iter(platforms)) not in self.group_dm_platforms:
+            return None
+        return group_delivery(min(self.when(m) for m in members), {self.zone(m) for m in members})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,42 +128,32 @@ class IntroQueue:
     group_dm_platforms: Collection[str]
     deliver_at: DeliverAt | None = None
 
-    def zone(self, member: Member) -> str:
-        return member.time_zone or self.event.time_zone
+    @property
+    def timing(self) -> Timing:
+        return Timing(self.event, self.now, self.group_dm_platforms, self.deliver_at)
 
-    def when(self, member: Member) -> datetime:
-        """A campaign delivers at each member's local hour; anything else (an organiser's command, an answer
-        of another member) as soon as it is daytime for the member."""
-        return self.deliver_at(member) if self.deliver_at else outside_quiet_hours(self.now, self.zone(member))
-
-    def together(self, members: Sequence[Member]) -> datetime | None:
-        """When one conversation of ``members`` goes out: the first moment, from the earliest of their own
-        times, within everyone's waking hours. None: their platform cannot hold one, or no such moment exists
-        (then each gets their own message at their own hour)."""
-        platforms = {member.platform for member in members}
-        if len(platforms) != 1 or next(iter(platforms)) not in self.group_dm_platforms:
-            return None
-        return group_delivery(min(self.when(m) for m in members), {self.zone(m) for m in members})
-
-    async def queue(self, messages: list[NewMessage]) -> int:
+    async def queue(self, messages: Sequence[NewMessage]) -> int:
         return await enqueue(self.session, messages, self.now)
 
     async def starters(self) -> dict[str, list[str]]:
         custom: dict[str, list[str]] = defaultdict(list)
-        for row in (await self.session.scalars(select(Starter).where(Starter.event_id == self.event.id))).all():
-            custom[row.interest.casefold()].append(row.text)
+        for interest, text in await round_queries.starters(self.session, self.event.id):
+            custom[interest.casefold()].append(text)
         return custom
 
-    async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
-        """Queue the intro(s) of one group and record that its members have met."""
-        starter = pick_starter(group.shared_interests, await self.starters(), random.Random(group_row.id))
-        messages: list[NewMessage] = []
-        if (together := self.together(members)) is not None:
-            message = texts.intro(self.event, None, members, group, group_row.id, starter, self.now)
+    def intro_messages(
+        self, group_id: int, group: Group, members: Sequence[Person], custom: Mapping[str, Sequence[str]]
+    ) -> list[NewMessage]:
+        """A group's introduction: one message in a group conversation where the platform has them and a waking
+        hour suits everyone, else one to each member naming the others, each at their own hour."""
+        timing = self.timing
+        starter = pick_starter(group.shared_interests, custom, random.Random(group_id))
+        if (together := timing.together(members)) is not None:
+            message = texts.intro(self.event, None, members, group, group_id, starter, self.now)
             users = ",".join(sorted(member.platform_user_id for member in members))
-            messages.append(
+            return [
                 NewMessage(
-                    f"intro:{group_row.id}:group",
+                    f"intro:{group_id}:group",
                     members[0].platform,
                     users,
                     message.to_dict(),
@@ -111,85 +162,93 @@ class IntroQueue:
                     "group",
                     not_before=together,
                 )
+            ]
+        messages = []
+        for member in members:
+            others = [other for other in members if other.id != member.id]
+            message = texts.intro(self.event, member, others, group, group_id, starter, self.now)
+            messages.append(
+                NewMessage(
+                    f"intro:{group_id}:{member.id}",
+                    member.platform,
+                    member.platform_user_id,
+                    message.to_dict(),
+                    member.id,
+                    self.event.id,
+                    not_before=timing.when(member),
+                )
             )
-        else:
-            for member in members:
-                others = [other for other in members if other.id != member.id]
-                message = texts.intro(self.event, member, others, group, group_row.id, starter, self.now)
-                messages.append(
-                    NewMessage(
-                        f"intro:{group_row.id}:{member.id}",
-                        member.platform,
-                        member.platform_user_id,
-                        message.to_dict(),
-                        member.id,
-                        self.event.id,
-                        not_before=self.when(member),
-                    )
-                )
-        for index, first in enumerate(members):
-            for second in members[index + 1 :]:
-                self.session.add(
-                    IntroHistory(
-                        event_id=self.event.id,
-                        member_a=min(first.id, second.id),
-                        member_b=max(first.id, second.id),
-                        introduced_at=self.now,
-                    )
-                )
+        return messages
+
+    def proposal_messages(self, group_id: int, group: Group, members: Sequence[Person]) -> list[NewMessage]:
+        message = texts.proposal(self.event, group, group_id, members, self.now).to_dict()
+        timing = self.timing
+        return [
+            NewMessage(
+                f"proposal:{group_id}:{m.id}",
+                m.platform,
+                m.platform_user_id,
+                message,
+                m.id,
+                self.event.id,
+                not_before=timing.when(m),
+            )
+            for m in members
+        ]
+
+    async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Person]) -> int:
+        """Queue the intro(s) of one group and record that its members have met (a double opt-in completed)."""
+        messages = self.intro_messages(group_row.id, group, members, await self.starters())
+        await round_queries.record_meetings(self.session, self.event.id, _pairs(members), self.now)
         return await self.queue(messages)
 
-    async def propose(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
-        message = texts.proposal(self.event, group, group_row.id, members, self.now).to_dict()
-        return await self.queue(
-            [
-                NewMessage(
-                    f"proposal:{group_row.id}:{m.id}",
-                    m.platform,
-                    m.platform_user_id,
-                    message,
-                    m.id,
-                    self.event.id,
-                    not_before=self.when(m),
-                )
-                for m in members
-            ]
-        )
-
     async def add_groups(
-        self, round_row: Round, pool: Pool, groups: Sequence[Group], existing: dict[int, Intro] | None = None
+        self,
+        round_row: Round,
+        pool: Pool,
+        groups: Sequence[Group],
+        existing: Mapping[int, Intro] | None = None,
+        custom: Mapping[str, Sequence[str]] | None = None,
     ) -> int:
-        """Store the groups (reusing members' intro rows where they exist) and queue intros or proposals."""
-        queued = 0
+        """Store the groups (reusing members' intro rows where they exist) and queue intros or proposals, a
+        thousand groups per batch of statements."""
         opt_in = self.event.double_opt_in
         state = IntroState.PROPOSED if opt_in else IntroState.INTRODUCED
-        for group in groups:
-            group_row = IntroGroup(
-                round_id=round_row.id,
-                score=group.score,
-                shared=list(group.shared_interests),
-                roles=list(group.complementary_roles),
-                state="proposed" if opt_in else "introduced",
-            )
-            self.session.add(group_row)
-            await self.session.flush()
-            for member_id in group.members:
-                row = (existing or {}).get(member_id)
-                if row is None:
-                    self.session.add(
-                        Intro(
-                            round_id=round_row.id,
-                            group_id=group_row.id,
-                            member_id=member_id,
-                            state=state,
-                            updated_at=self.now,
-                        )
-                    )
+        if custom is None:
+            custom = {} if opt_in else await self.starters()
+        queued = 0
+        for start in range(0, len(groups), CHUNK):
+            chunk = groups[start : start + CHUNK]
+            new_groups = [
+                NewGroup(g.score, g.shared_interests, g.complementary_roles, "proposed" if opt_in else "introduced")
+                for g in chunk
+            ]
+            group_ids = await round_queries.add_groups(self.session, round_row.id, new_groups)
+            placements, pairs, messages = [], [], []
+            for index, (group_id, group) in enumerate(zip(group_ids, chunk, strict=True)):
+                if index and index % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # building messages is CPU work: let the loop serve others in between
+                members = [pool.members[member_id] for member_id in group.members]
+                for member_id in group.members:
+                    row = (existing or {}).get(member_id)
+                    if row is None:
+                        placements.append(Placement(member_id, state, group_id))
+                    else:
+                        row.group_id, row.state, row.updated_at = group_id, state, self.now
+                if opt_in:
+                    messages += self.proposal_messages(group_id, group, members)
                 else:
-                    row.group_id, row.state, row.updated_at = group_row.id, state, self.now
-            members = [pool.members[member_id] for member_id in group.members]
-            queued += await (self.propose if opt_in else self.introduce)(group_row, group, members)
+                    messages += self.intro_messages(group_id, group, members, custom)
+                    pairs += _pairs(members)
+            await round_queries.place(self.session, round_row.id, placements, self.now)
+            await round_queries.record_meetings(self.session, self.event.id, pairs, self.now)
+            queued += await self.queue(messages)
         return queued
+
+
+def _pairs(members: Sequence[Person]) -> list[tuple[int, int]]:
+    ids = sorted(member.id for member in members)
+    return [(a, b) for index, a in enumerate(ids) for b in ids[index + 1 :]]
 
 
 async def run_round(
@@ -200,38 +259,68 @@ async def run_round(
     group_dm_platforms: Collection[str],
     deliver_at: DeliverAt | None = None,
 ) -> int:
-    """Store the round and queue every message. The unique (event, number) makes a second run impossible."""
-    round_row = Round(event_id=event.id, number=plan.number, created_at=now)
-    try:
-        async with session.begin_nested():
-            session.add(round_row)
-            await session.flush()
-    except IntegrityError:
-        raise UserError(f"Round {plan.number} of {event.name} has already been sent.") from None
+    """Store the round and queue every message in ``session``'s transaction (a campaign step's, which is claimed,
+    run and marked done as one). The unique (event, number) makes a second run impossible."""
+    round_row = await round_queries.claim(session, event.id, plan.number, now)
+    if round_row is None:
+        raise UserError(f"Round {plan.number} of {event.name} has already been sent.")
     intro_queue = IntroQueue(session, event, now, group_dm_platforms, deliver_at)
     queued = await intro_queue.add_groups(round_row, plan.pool, plan.result.groups)
-    for left in plan.result.left_out:
-        member = plan.pool.members[left.member_id]
-        session.add(
-            Intro(
-                round_id=round_row.id,
-                member_id=member.id,
-                state=IntroState.LEFT_OUT,
-                reason=left.reason[:200],
-                updated_at=now,
-            )
-        )
-        queued += await intro_queue.queue(
-            [
-                NewMessage(
-                    f"leftout:{round_row.id}:{member.id}",
-                    member.platform,
-                    member.platform_user_id,
-                    texts.left_out(event, left.reason).to_dict(),
-                    member.id,
-                    event.id,
-                    not_before=intro_queue.when(member),
-                )
-            ]
-        )
+    return queued + await _leave_out(intro_queue, round_row.id, plan)
+
+
+async def run_round_in_steps(
+    database: Database,
+    event: Event,
+    plan: Plan,
+    now: datetime,
+    group_dm_platforms: Collection[str],
+    resuming: Round | None = None,
+) -> int:
+    """Store the round in short transactions: the round row, then each batch of groups with its intro rows,
+    meetings and messages, then whoever was left out, and the mark that the round is complete. So a round of any
+    size holds SQLite's one writer for one batch at a time, and everyone else's writes go between two batches.
+
+    A batch is whole or absent. If the process stops in between, the round stays unfinished, and the next
+    ``/match now`` finishes it (``resuming``) for the members who have no intro row in it yet, instead of
+    starting another round that would introduce the others twice."""
+    round_row = resuming
+    if round_row is None:
+        async with database.transaction() as session:
+            round_row = await round_queries.claim(session, event.id, plan.number, now, complete=False)
+        if round_row is None:
+            raise UserError(f"Round {plan.number} of {event.name} has already been sent.")
+    queued = 0
+    groups = plan.result.groups
+    custom: dict[str, list[str]] = {}
+    for start in range(0, len(groups), CHUNK):
+        async with database.transaction() as session:
+            intro_queue = IntroQueue(session, event, now, group_dm_platforms)
+            if start == 0 and not event.double_opt_in:
+                custom = await intro_queue.starters()
+            queued += await intro_queue.add_groups(round_row, plan.pool, groups[start : start + CHUNK], custom=custom)
+    async with database.transaction() as session:
+        queued += await _leave_out(IntroQueue(session, event, now, group_dm_platforms), round_row.id, plan)
+        await round_queries.finish(session, round_row.id, now)
     return queued
+
+
+async def _leave_out(intro_queue: IntroQueue, round_id: int, plan: Plan) -> int:
+    """The left-out members' intro rows (with the reason) and the message telling them why."""
+    left_out = [(plan.pool.members[left.member_id], left.reason) for left in plan.result.left_out]
+    placements = [Placement(m.id, IntroState.LEFT_OUT, reason=why) for m, why in left_out]
+    await round_queries.place(intro_queue.session, round_id, placements, intro_queue.now)
+    return await intro_queue.queue(
+        [
+            NewMessage(
+                f"leftout:{round_id}:{member.id}",
+                member.platform,
+                member.platform_user_id,
+                texts.left_out(intro_queue.event, why).to_dict(),
+                member.id,
+                intro_queue.event.id,
+                not_before=intro_queue.timing.when(member),
+            )
+            for member, why in left_out
+        ]
+    )

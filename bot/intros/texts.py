@@ -15,17 +15,18 @@ from bot.intros.candidates import event_rules, utc_offset_hours
 from bot.matching import Group
 from bot.matching.scoring import tz_distance
 from bot.messages import Button, Inline, Mention, Message, MessageBuilder, bold, italic
-from storage.models import Event, Member
+from bot.people import Person
+from storage.models import Event
 
 PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack", "console": "the console"}
 NAME_IN_BUTTON = 30  # characters of a name on a button (Slack allows 75 for the whole label)
 
 
-def mention(member: Member) -> Mention:
+def mention(member: Person) -> Mention:
     return Mention(member.platform, member.platform_user_id, member.display_name, member.handle)
 
 
-def names(members: Sequence[Member]) -> list[Inline | str]:
+def names(members: Sequence[Person]) -> list[Inline | str]:
     pieces: list[Inline | str] = []
     for index, member in enumerate(members):
         if index:
@@ -34,7 +35,7 @@ def names(members: Sequence[Member]) -> list[Inline | str]:
     return pieces
 
 
-def near_hours(event: Event, members: Sequence[Member], now: datetime) -> float | None:
+def near_hours(event: Event, members: Sequence[Person], now: datetime) -> float | None:
     """The event's time-zone preference when every pair of ``members`` is within it (the matcher's bonus, from
     the same offsets it used), else None."""
     within = event_rules(event).prefer_within_hours
@@ -51,7 +52,7 @@ def _listed(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def reason(event: Event, group: Group, members: Sequence[Member], now: datetime) -> str:
+def reason(event: Event, group: Group, members: Sequence[Person], now: datetime) -> str:
     """Why this group, in one or two sentences that are true for every member of it."""
     pair = len(group.members) == 2
     parts: list[str] = []
@@ -85,7 +86,7 @@ def intro_buttons(group_id: int) -> tuple[Button, ...]:
     )
 
 
-def relay_button(group_id: int, to: Member, *, reply: bool = False) -> Button:
+def relay_button(group_id: int, to: Person, *, reply: bool = False) -> Button:
     """Write to ``to`` through the bot (see :mod:`bot.commands.relay`)."""
     label = f"↩️ Reply to {_short(to.display_name)}" if reply else f"✉️ Message {_short(to.display_name)}"
     return Button(label, "relay", f"{group_id}.{to.id}")
@@ -95,7 +96,7 @@ def _short(name: str) -> str:
     return name if len(name) <= NAME_IN_BUTTON else name[: NAME_IN_BUTTON - 1] + "…"
 
 
-def reach(other: Member) -> str:
+def reach(other: Person) -> str:
     """How to reach a partner on another platform: a Telegram username works for anyone (t.me); anyone else,
     a Slack member or a Telegram member without a username, is reached through the bot."""
     place = PLATFORM_NAMES.get(other.platform, other.platform)
@@ -107,8 +108,8 @@ def reach(other: Member) -> str:
 
 def intro(
     event: Event,
-    recipient: Member | None,
-    others: Sequence[Member],
+    recipient: Person | None,
+    others: Sequence[Person],
     group: Group,
     group_id: int,
     starter: str,
@@ -137,7 +138,7 @@ def proposal(
     event: Event,
     group: Group,
     group_id: int,
-    members: Sequence[Member],
+    members: Sequence[Person],
     now: datetime,
     *,
     lead: str | None = None,
@@ -178,7 +179,7 @@ def partner_declined(event: Event, *, found_another: bool) -> Message:
     return builder.build()
 
 
-def followup(event: Event, others: Sequence[Member], intro_id: int) -> Message:
+def followup(event: Event, others: Sequence[Person], intro_id: int) -> Message:
     builder = MessageBuilder().line("Did you meet ", *names(others), f" at {event.name}?")
     value = str(intro_id)
     builder.buttons(

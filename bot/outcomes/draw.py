@@ -58,13 +58,17 @@ async def on_join(session: AsyncSession, event_id: int, now: datetime) -> None:
         await draw_undrawn(session, holdout, now)
 
 
-async def excluded_from_matching(session: AsyncSession, event_id: int, now: datetime) -> set[int]:
-    """The held-out members, who are never put in the matcher's pool. Anyone in the event not drawn yet (who
-    came in by a path other than /join) is drawn first, so nobody slips into a round undrawn."""
+async def draw_latecomers(session: AsyncSession, event_id: int, now: datetime) -> None:
+    """Anyone in an event with a holdout who was not drawn yet (who came in by a path other than /join) is drawn
+    now, before a round reads its pool, so nobody slips into a round undrawn. A write: call it in the
+    transaction that prepares the round."""
     holdout = await holdouts.holdout_of(session, event_id)
-    if holdout is None:
-        return set()
-    await draw_undrawn(session, holdout, now)
+    if holdout is not None:
+        await draw_undrawn(session, holdout, now)
+
+
+async def held_out(session: AsyncSession, event_id: int) -> set[int]:
+    """The held-out members, who are never put in the matcher's pool (a read)."""
     return await holdouts.held_out_members(session, event_id)
 
 

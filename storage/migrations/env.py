@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
+from storage.engine import async_engine
 from storage.models import Base
-from storage.sqlite_driver import async_engine
 
 config = context.config
 target_metadata = Base.metadata

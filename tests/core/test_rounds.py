@@ -149,33 +149,3 @@ async def test_followups_feed_stats(talk: Talk, core: Core, code: str, clock: Ma
     assert "Matched: 2  ·  said hi: 1  ·  met: 1  ·  average rating: 4.0 / 5" in stats
     forged = await core.handle(ButtonPress(person("Bob"), four.action, four.value))
     assert "no longer open" in forged[0].message.plain_text()
-
-
-async def test_the_loop_keeps_serving_while_a_round_is_matched(sqlite_core: Core) -> None:
-    """Matching is CPU work (about 1.3 s at 10,000 members): it runs in a worker thread, so other work of the
-    loop (a Slack acknowledgement, a health check) goes on meanwhile. On SQLite nothing else in a round
-    yields to the loop (its calls run inline), so the order below shows where the round let go."""
-    import asyncio
-
-    from bot.intros.rounds import plan_round
-    from storage.models import Event
-
-    talk = Talk(sqlite_core)
-    reply = await talk.say(OLIVIA, '/newevent "Loop" 2026-12-10 18:30 Europe/London')
-    await talk.say(OLIVIA, "/poll Python, Recruiting, Hiking")
-    await _members_answer(talk, reply.split("Join code: ")[1].split()[0])
-    order: list[str] = []
-
-    async def round_() -> None:
-        async with sqlite_core.database.transaction() as session:
-            event = await session.scalar(select(Event))
-            assert event is not None
-            plan = await plan_round(session, event, sqlite_core.clock.now())
-            order.append("round planned")  # before the commit, which may yield on its own
-        assert sorted(m for g in plan.result.groups for m in g.members) == sorted(plan.pool.members)
-
-    async def other_work() -> None:
-        order.append("other work")
-
-    await asyncio.gather(asyncio.create_task(round_()), asyncio.create_task(other_work()))
-    assert order == ["other work", "round planned"]

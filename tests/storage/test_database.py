@@ -1,4 +1,5 @@
-"""SQLite on the event loop's thread: one connection, transactions wait for each other instead of failing."""
+"""The database layer: writers queue for SQLite's one writer instead of failing, reads and the health check never
+wait for a writer, a nested transaction is refused at once, savepoints stay inside their transaction."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from storage.database import Database
+from storage.database import Database, NestedTransaction
 from storage.models import Member
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -95,3 +96,84 @@ async def test_a_failed_savepoint_keeps_the_rest_of_its_transaction(sqlite_datab
             async with session.begin_nested():
                 await session.execute(insert(Member).values(_member("outer")))
     assert await _count(sqlite_database) == 1
+
+
+async def test_a_transaction_nested_in_another_of_the_same_task_is_refused_at_once(database: Database) -> None:
+    """On SQLite it would wait for the writer it is nested in (it used to wait 30 s for the pool, then fail); on
+    PostgreSQL it would be a second transaction that can deadlock on the first one's locks."""
+    async with database.transaction() as outer:
+        await outer.execute(insert(Member).values(_member("outer")))
+        with pytest.raises(NestedTransaction):
+            async with database.transaction():
+                pass
+        with pytest.raises(NestedTransaction):
+            async with database.read():
+                pass
+    assert await _count(database) == 1  # the outer transaction was not disturbed
+
+
+async def test_other_tasks_may_open_transactions_while_one_is_open(database: Database) -> None:
+    """The refusal is per task: a task started inside a transaction is not nested in it."""
+    done: list[str] = []
+
+    async def elsewhere() -> None:
+        async with database.transaction() as session:
+            await session.execute(insert(Member).values(_member("elsewhere")))
+        done.append("elsewhere")
+
+    async with database.transaction() as session:
+        await session.execute(insert(Member).values(_member("here")))
+        task = asyncio.create_task(elsewhere())
+        await asyncio.sleep(0)
+    await asyncio.wait_for(task, timeout=10)
+    assert done == ["elsewhere"] and await _count(database) == 2
+
+
+async def test_reads_and_the_health_check_do_not_wait_for_a_writer(database: Database) -> None:
+    """A long write transaction (a round) holds SQLite's one writer: a read-only transaction and the schema check
+    behind /healthz still answer meanwhile, from the last committed state."""
+    async with database.transaction() as session:
+        await session.execute(insert(Member).values(_member("committed")))
+    writing = asyncio.Event()
+    release = asyncio.Event()
+
+    async def long_writer() -> None:
+        async with database.transaction() as session:
+            await session.execute(insert(Member).values(_member("uncommitted")))
+            writing.set()
+            await release.wait()
+
+    writer = asyncio.create_task(long_writer())
+    await writing.wait()
+    try:
+        assert await asyncio.wait_for(database.current_revision(), timeout=10) is not None
+        async with asyncio.timeout(10):
+            async with database.read() as session:
+                seen = await session.scalar(select(func.count()).select_from(Member))
+        assert seen == 1  # a snapshot: the writer's row is not committed yet
+        assert not writer.done()  # all of this happened while the writer held its transaction open
+    finally:
+        release.set()
+        await writer
+    assert await _count(database) == 2
+
+
+async def test_what_a_read_loaded_stays_readable_after_it(database: Database) -> None:
+    async with database.transaction() as session:
+        await session.execute(insert(Member).values(_member("kept")))
+    async with database.read() as session:
+        member = await session.scalar(select(Member))
+    assert member is not None and member.display_name == "kept"
+
+
+async def test_a_read_only_transaction_refuses_writes_and_the_connection_writes_again_after(
+    database: Database,
+) -> None:
+    """A read never takes the write lock; a write inside one is a bug, refused rather than silently upgraded."""
+    with pytest.raises(DBAPIError, match=r"(?i)read-only|readonly|read only"):
+        async with database.read() as session:
+            await session.execute(insert(Member).values(_member("sneaky")))
+    for n in range(6):  # more than the pool's connections: none of them is left read-only
+        async with database.transaction() as session:
+            await session.execute(insert(Member).values(_member(f"writer {n}")))
+    assert await _count(database) == 6

@@ -1,0 +1,67 @@
+"""Queries of the interest poll: a member's choices, built once (the hottest inbound path)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Event, InterestOption, MemberInterest, Participant
+from storage.upsert import insert_skipping_existing
+
+_MEMBER, _OPTION, _EVENT = (bindparam(name, type_=Integer) for name in ("member_id", "option_id", "event_id"))
+# The option's event and the member's place in it: (event id, name, join code, member id or None, left_at).
+OPTION_EVENT = (
+    select(Event.id, Event.name, Event.join_code, Participant.member_id, Participant.left_at)
+    .join(InterestOption, InterestOption.event_id == Event.id)
+    .outerjoin(Participant, (Participant.event_id == Event.id) & (Participant.member_id == _MEMBER))
+    .where(InterestOption.id == _OPTION)
+)
+CLEAR = delete(MemberInterest).where(MemberInterest.member_id == _MEMBER, MemberInterest.option_id == _OPTION)
+# Every option of the event in order, with the member's id where they chose it.
+OPTIONS_MARKED = (
+    select(InterestOption.id, InterestOption.label, MemberInterest.member_id)
+    .outerjoin(MemberInterest, (MemberInterest.option_id == InterestOption.id) & (MemberInterest.member_id == _MEMBER))
+    .where(InterestOption.event_id == _EVENT)
+    .order_by(InterestOption.position)
+)
+
+
+async def option_event(session: AsyncSession, member_id: int, option_id: int) -> tuple[Any, ...] | None:
+    row = (await session.execute(OPTION_EVENT, {"member_id": member_id, "option_id": option_id})).first()
+    return tuple(row) if row is not None else None
+
+
+async def choose(session: AsyncSession, member_id: int, option_id: int) -> None:
+    """Record a choice; choosing twice is one row (the primary key), not an error."""
+    await session.execute(
+        insert_skipping_existing(session, MemberInterest), {"member_id": member_id, "option_id": option_id}
+    )
+
+
+async def unchoose(session: AsyncSession, member_id: int, option_id: int) -> None:
+    await session.execute(CLEAR, {"member_id": member_id, "option_id": option_id})
+
+
+async def choose_many(session: AsyncSession, choices: Sequence[tuple[int, int]]) -> None:
+    """Many (member id, option id) choices in batched statements (imports, benchmarks)."""
+    for start in range(0, len(choices), 5000):
+        rows = [{"member_id": m, "option_id": o} for m, o in choices[start : start + 5000]]
+        await session.execute(insert_skipping_existing(session, MemberInterest), rows)
+
+
+async def options_marked(session: AsyncSession, member_id: int, event_id: int) -> Sequence[tuple[int, str, int | None]]:
+    rows = (await session.execute(OPTIONS_MARKED, {"member_id": member_id, "event_id": event_id})).all()
+    return [(option_id, label, chosen) for option_id, label, chosen in rows]
+
+
+async def labels_of(session: AsyncSession, member_id: int, event_id: int) -> list[str]:
+    query = (
+        select(InterestOption.label)
+        .join(MemberInterest, MemberInterest.option_id == InterestOption.id)
+        .where(MemberInterest.member_id == member_id, InterestOption.event_id == event_id)
+        .order_by(InterestOption.position)
+    )
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,43 @@
+"""Queries of introductions: a group locked while its answers are taken; who stopped answering follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Intro, IntroGroup, Round
+
+
+async def locked_group(session: AsyncSession, group_id: int) -> IntroGroup | None:
+    """The group, locked until the transaction ends, so a group's answers are taken one at a time (``FOR
+    UPDATE`` on PostgreSQL; on SQLite the one writer already does it, and SQLAlchemy leaves the clause out)."""
+    return await session.get(IntroGroup, group_id, with_for_update=True)
+
+
+async def silent_members(
+    session: AsyncSession, event_id: int, states: Sequence[str], before: datetime, rounds: int
+) -> set[int]:
+    """Members with an intro of the event in ``states`` not yet followed up, whose last ``rounds`` follow-ups
+    sent before ``before`` (in any event) all went unanswered. One statement, however many members."""
+    waiting = (
+        select(Intro.member_id)
+        .join(Round, Round.id == Intro.round_id)
+        .where(Round.event_id == event_id, Intro.state.in_(states), Intro.followup_sent_at.is_(None))
+    )
+    recent = (
+        select(
+            Intro.member_id,
+            Intro.met,
+            func.row_number().over(partition_by=Intro.member_id, order_by=Intro.id.desc()).label("back"),
+        )
+        .where(Intro.member_id.in_(waiting), Intro.followup_sent_at < before)
+        .subquery()
+    )
+    rows = await session.execute(select(recent.c.member_id, recent.c.met).where(recent.c.back <= rounds))
+    answers: dict[int, list[str | None]] = {}
+    for member_id, met in rows.all():
+        answers.setdefault(member_id, []).append(met)
+    return {member for member, mets in answers.items() if len(mets) == rounds and all(m is None for m in mets)}
