@@ -6,6 +6,7 @@ renders it with its own escaping, so user-supplied text can never become markup 
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, TypeAlias
@@ -108,8 +109,25 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (a calendar file, a CSV export). Each adapter delivers it its own way:
+    Telegram as a document, Slack as an upload to the same conversation, the console as a line naming it."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.filename, "type": self.media_type, "b64": base64.b64encode(self.content).decode()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Attachment:
+        return cls(data["name"], data["type"], base64.b64decode(data["b64"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """Rich text (lines of inline pieces) plus rows of buttons.
+    """Rich text (lines of inline pieces) plus rows of buttons, and any files that go with it.
 
     ``invite_code`` marks an invitation to join an event with that code: a platform with deep links may add
     a join link or a QR code for it.
@@ -118,6 +136,7 @@ class Message:
     lines: tuple[tuple[Inline, ...], ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
     invite_code: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     def plain_text(self) -> str:
         """The text without styling: what a screen reader or a log would show."""
@@ -128,13 +147,15 @@ class Message:
             "lines": [[_piece_to_dict(p) for p in line] for line in self.lines],
             "buttons": [[[b.label, b.action, b.value] for b in row] for row in self.buttons],
             "invite_code": self.invite_code,
+            **({"files": [a.to_dict() for a in self.attachments]} if self.attachments else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
         lines = tuple(tuple(_piece_from_dict(p) for p in line) for line in data["lines"])
         buttons = tuple(tuple(Button(*b) for b in row) for row in data["buttons"])
-        return cls(lines, buttons, data.get("invite_code"))
+        files = tuple(Attachment.from_dict(f) for f in data.get("files", ()))
+        return cls(lines, buttons, data.get("invite_code"), files)
 
 
 def _plain(piece: Inline) -> str:
@@ -203,8 +224,8 @@ class MessageBuilder:
             self._buttons.append(buttons)
         return self
 
-    def build(self, *, invite_code: str | None = None) -> Message:
-        return Message(tuple(self._lines), tuple(self._buttons), invite_code)
+    def build(self, *, invite_code: str | None = None, attachments: tuple[Attachment, ...] = ()) -> Message:
+        return Message(tuple(self._lines), tuple(self._buttons), invite_code, attachments)
 
 
 def bold(text: str) -> Run:
