@@ -12,6 +12,7 @@ from bot.campaign.plan import add_default_campaign
 from bot.context import Context
 from bot.errors import UserError
 from bot.forms import Field, Form, Forms
+from bot.meetings.report import numbers as meeting_numbers
 from bot.messages import MessageBuilder, bold, code, italic
 from bot.views import local_start
 from storage import events as event_queries
@@ -212,6 +213,8 @@ async def stats(ctx: Context, args: str) -> None:
     came = await count(staying, Participant.attended == "yes")
     missed = await count(staying, Participant.attended == "no")
     builder.line(f"Attended: {came}  ·  couldn't make it: {missed}")
+    booked, held = await meeting_numbers(session, event.id, ctx.clock.now())
+    builder.line(f"Meetings booked: {booked}  ·  meetings held: {held}")
     tallies = await session.execute(
         select(InterestOption.label, func.count(MemberInterest.member_id))
         .outerjoin(MemberInterest, MemberInterest.option_id == InterestOption.id)

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from bot.commands.interests import labels_of
 from bot.context import Context
+from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, code, text
 from bot.views import date_only, local_start
 from storage import events as event_queries
@@ -131,6 +132,7 @@ async def confirm_forget(ctx: Context, value: str) -> None:
     if value != CONFIRM:
         ctx.edit(text("Nothing was erased."))
         return
+    ctx.queued += await free_member(ctx.session, ctx.member, None, ctx.clock.now(), named=False)
     await member_queries.erase(ctx.session, ctx.member)
     ctx.member = None
     ctx.edit(text("Done: everything about you is erased. If you join again, you start fresh."))

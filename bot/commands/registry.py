@@ -10,11 +10,13 @@ from bot.commands import (
     channels,
     interests,
     matching,
+    meetings,
     membership,
     organising,
     preferences,
     privacy,
     schedule,
+    slots,
 )
 from bot.context import Context
 from bot.forms import Forms
@@ -23,7 +25,7 @@ from bot.router import CommandSpec, Router
 
 
 def build_router() -> Router:
-    forms = Forms(organising.NEWEVENT_FORM, organising.POLL_FORM)
+    forms = Forms(organising.NEWEVENT_FORM, organising.POLL_FORM, slots.SLOTS_FORM)
     router = Router()
     specs = [
         CommandSpec("help", partial(_help, router), "help", "what I can do"),
@@ -45,6 +47,7 @@ def build_router() -> Router:
             "crossplatform on|off",
             "allow intros to people on other platforms",
         ),
+        CommandSpec("meetings", meetings.meetings, "meetings", "your meetings at the event (organisers: the grid)"),
         CommandSpec("cancel", partial(_cancel, forms), "cancel", "stop the form you're filling in"),
         CommandSpec(
             "newevent",
@@ -89,6 +92,13 @@ def build_router() -> Router:
         CommandSpec(
             "starter", preferences.starter, "starter [INTEREST: TEXT]", "add a conversation starter", organiser=True
         ),
+        CommandSpec(
+            "slots",
+            partial(slots.slots, forms=forms),
+            'slots [HH:MM-HH:MM every N at "Bar*10, Table 1-8"]',
+            "times and places members can book to meet",
+            organiser=True,
+        ),
         CommandSpec("link", channels.link, "link [CODE]", "in a group: make it the event's chat", organiser=True),
         CommandSpec("unlink", channels.unlink, "unlink [CODE]", "stop posting to the linked chat", organiser=True),
     ]
@@ -107,9 +117,25 @@ def build_router() -> Router:
     router.button("rate", answers.rate)
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
+    for action, handler in MEETING_BUTTONS.items():
+        router.button(action, handler)
     router.text_handler = forms.answer
     router.before_command = partial(_drop_form, forms)
     return router
+
+
+MEETING_BUTTONS = {
+    "meet": meetings.meet,
+    "mtime": meetings.toggle_time,
+    "msend": meetings.send_proposal,
+    "mok": meetings.accept,
+    "mother": meetings.suggest_other,
+    "mquick": meetings.quick_propose,
+    "mmove": meetings.reschedule,
+    "mcancel": meetings.cancel,
+    "slotsok": slots.confirm,
+    "slotsno": slots.keep,
+}
 
 
 async def _help(router: Router, ctx: Context, args: str) -> None:
@@ -131,7 +157,7 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
     ctx.reply(text("Nothing to cancel." if not await forms.cancel(ctx) else "Cancelled."))
 
 
-READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite"})
+READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite", "meetings"})
 
 
 async def _drop_form(forms: Forms, ctx: Context, name: str) -> None:

@@ -18,6 +18,7 @@ from bot.intros import texts
 from bot.intros.candidates import Pool, load_pool
 from bot.intros.starters import pick_starter
 from bot.matching import Group, MatchResult, match
+from storage import meetings as meeting_queries
 from storage.models import Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round, Starter
 from storage.outbox import NewMessage, enqueue
 
@@ -82,10 +83,11 @@ class IntroQueue:
     async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Member]) -> int:
         """Queue the intro(s) of one group and record that its members have met."""
         starter = pick_starter(group.shared_interests, await self.starters(), random.Random(group_row.id))
+        meet = await meeting_queries.has_slots(self.session, self.event.id)
         platforms = {member.platform for member in members}
         messages: list[NewMessage] = []
         if len(platforms) == 1 and next(iter(platforms)) in self.group_dm_platforms:
-            message = texts.intro(self.event, None, members, group, group_row.id, starter)
+            message = texts.intro(self.event, None, members, group, group_row.id, starter, meet=meet)
             users = ",".join(sorted(member.platform_user_id for member in members))
             messages.append(
                 NewMessage(
@@ -101,7 +103,7 @@ class IntroQueue:
         else:
             for member in members:
                 others = [other for other in members if other.id != member.id]
-                message = texts.intro(self.event, member, others, group, group_row.id, starter)
+                message = texts.intro(self.event, member, others, group, group_row.id, starter, meet=meet)
                 messages.append(
                     NewMessage(
                         f"intro:{group_row.id}:{member.id}",

@@ -45,8 +45,20 @@ def intro_buttons(group_id: int) -> tuple[Button, ...]:
     )
 
 
+def meet_button(group_id: int) -> Button:
+    """Book a time and a place to meet (offered once the event has meeting slots)."""
+    return Button("Pick a time to meet 📅", "meet", str(group_id))
+
+
 def intro(
-    event: Event, recipient: Member | None, others: Sequence[Member], group: Group, group_id: int, starter: str
+    event: Event,
+    recipient: Member | None,
+    others: Sequence[Member],
+    group: Group,
+    group_id: int,
+    starter: str,
+    *,
+    meet: bool = False,
 ) -> Message:
     """An intro for one recipient (naming the others), or for a group conversation (``recipient`` None)."""
     builder = MessageBuilder()
@@ -63,6 +75,8 @@ def intro(
             builder.line(f"{other.display_name} is on {place}{handle}: reach out there.")
     builder.line(bold("Conversation starter: "), f"“{starter}”")
     builder.buttons(*intro_buttons(group_id))
+    if meet:
+        builder.buttons(meet_button(group_id))
     return builder.build()
 
 

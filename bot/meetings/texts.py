@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.intros.texts import names
+from bot.intros.texts import meet_button, names
 from bot.messages import Attachment, Button, Message, MessageBuilder, bold, italic
 from storage.models import Event, Meeting, MeetingSlot, Member
 
-PICK = "Pick a time to meet 📅"
+PICK = meet_button(0).label
 MAX_CHOICES = 12  # time buttons in one message (Slack allows 25 per row, Telegram 100 in all)
 
 
@@ -34,10 +34,6 @@ def when(moment: datetime, event: Event, member: Member | None) -> str:
 
 def day_of(moment: datetime, event: Event) -> str:
     return f"{moment.astimezone(ZoneInfo(event.time_zone)):%a %d %b}"
-
-
-def meet_button(group_id: int) -> Button:
-    return Button(PICK, "meet", str(group_id))
 
 
 def picker(
