@@ -55,7 +55,9 @@ async def test_intro_offers_times_both_accept_calendar_reminder_and_cancel(room:
     files = {u: m.attachments[0] for u, m in out if m.attachments}
     assert set(files) == {"alice", "bob"}
     confirmations = {u: m.plain_text() for u, m in out if "you're meeting" in m.plain_text()}
-    assert "Booked: you're meeting Bob" in confirmations["alice"] and "19:30 (your 20:30) at Bar" in confirmations["alice"]
+    assert (
+        "Booked: you're meeting Bob" in confirmations["alice"] and "19:30 (your 20:30) at Bar" in confirmations["alice"]
+    )
     assert "calendar.google.com" in confirmations["bob"] and "ctz=Europe%2FLondon" in confirmations["bob"]
     assert "ctz=Europe%2FBerlin" in confirmations["alice"]
     alice_entry = parse_ics(files["alice"].content)
