@@ -291,7 +291,11 @@ def test_no_sequence_double_books_a_member_or_overfills_a_place() -> None:
     run_state_machine_as_test(
         Bookings,
         settings=settings(
-            max_examples=30, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            max_examples=40,
+            stateful_step_count=30,
+            deadline=None,
+            derandomize=True,  # the same search on every run, so the coverage check below is stable
+            suppress_health_check=[HealthCheck.too_slow],
         ),
     )
     # The search did reach what it is about: several meetings at once, and each way of cancelling one.
