@@ -52,6 +52,8 @@ def render(message: Message, *, ansi: bool = False) -> list[str]:
     number = count(1)
     for row in message.buttons:
         lines.append("   ".join(f"[{next(number)}] {button.label}" for button in row))
+    for file in message.attachments:
+        lines.append(f"📎 {_printable(file.filename)} ({file.media_type}, {len(file.content):,} bytes)")
     return lines
 
 

@@ -31,7 +31,7 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.telegram.render import Rendered, deep_link, qr_png, render, split
+from adapters.telegram.render import Rendered, deep_link, qr_png, render, split, utf16_len
 from adapters.telegram.translate import translate
 from bot.core import Core
 from bot.errors import (
@@ -42,7 +42,7 @@ from bot.errors import (
     RecipientUnreachable,
     TransientDeliveryError,
 )
-from bot.messages import Address, EditOrigin, Message
+from bot.messages import Address, Attachment, EditOrigin, Message
 from bot.port import Delivered
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 RECENT_UPDATES = 2048
 MAX_WEBHOOK_BODY = 1_000_000
 UNREACHABLE_HINTS = ("chat not found", "user not found", "peer_id_invalid")
+CAPTION_LIMIT = 1024  # UTF-16 units in a document's caption
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # links in intros and invitations stay lines, not cards
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -211,11 +212,32 @@ class TelegramAdapter:
         return split(render(message, bot_username=self.application.bot.username))
 
     async def _post(self, chat_id: int, message: Message) -> TelegramMessage:
-        """Send the message's parts (the keyboard rides on the last, which is returned), then any QR code."""
-        sent = [await self._send_part(chat_id, part) for part in self._parts(message)]
+        """Send the message's parts (the keyboard rides on the last, which is returned), then any QR code.
+
+        A message with files: a short text travels as the first document's caption (one message, so a retry
+        cannot repeat the text alone); a longer one is sent first, then the documents.
+        """
+        parts = self._parts(message)
+        files = list(message.attachments)
+        if files and len(parts) == 1 and utf16_len(parts[0].text) <= CAPTION_LIMIT:
+            sent = [await self._send_document(chat_id, files.pop(0), parts[0])]
+        else:
+            sent = [await self._send_part(chat_id, part) for part in parts]
+        for file in files:
+            await self._send_document(chat_id, file, None)
         if message.invite_code is not None:
             await self._send_qr(chat_id, message.invite_code)
         return sent[-1]
+
+    async def _send_document(self, chat_id: int, file: Attachment, caption: Rendered | None) -> TelegramMessage:
+        sent: TelegramMessage = await self.application.bot.send_document(
+            chat_id,
+            InputFile(file.content, filename=file.filename),
+            caption=caption.text if caption is not None else None,
+            caption_entities=caption.entities if caption is not None else None,
+            reply_markup=caption.keyboard if caption is not None else None,
+        )
+        return sent
 
     async def _send_part(self, chat_id: int, part: Rendered) -> TelegramMessage:
         sent: TelegramMessage = await self.application.bot.send_message(
