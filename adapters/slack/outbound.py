@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import render
@@ -27,7 +27,7 @@ from bot.errors import (
     RecipientUnreachable,
     TransientDeliveryError,
 )
-from bot.messages import Address, Message
+from bot.messages import Address, Attachment, Message
 from bot.port import Delivered
 
 PLATFORM = "slack"
@@ -119,8 +119,29 @@ class Outbound:
         else:
             users = [u.strip() for u in address.user_id.split(",") if u.strip()]
             channel, direct = await self.open(users), True
-        ts = await self.post(channel, message, direct=direct)
+        if message.attachments and not message.buttons:  # the text rides as the first file's comment
+            first, *rest = message.attachments
+            ts = await self.upload(channel, first, render(message).text, direct=direct)
+        else:
+            ts, rest = await self.post(channel, message, direct=direct), list(message.attachments)
+        for file in rest:
+            await self.upload(channel, file, None, direct=direct)
         return Delivered(PLATFORM, channel, ts)
+
+    async def upload(self, channel: str, file: Attachment, comment: str | None, *, direct: bool) -> str:
+        """files_upload_v2: files.getUploadURLExternal, the upload itself, then files.completeUploadExternal,
+        which shares the file in ``channel``. Returns the file's id."""
+        response = await self.call(
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                content=file.content,
+                filename=file.filename,
+                title=file.filename,
+                initial_comment=comment,
+            ),
+            direct=direct,
+        )
+        return str((response.get("file") or {}).get("id") or "")
 
     async def edit(self, delivered: Delivered, message: Message) -> None:
         """Edit a sent message. ``chat_id`` may be the address it was sent to (a user id, or several), as the
@@ -195,5 +216,5 @@ class Outbound:
     async def call(request: Callable[[], Awaitable[T]], *, direct: bool) -> T:
         try:
             return await request()
-        except (SlackApiError, TimeoutError, aiohttp.ClientError) as error:
+        except (SlackApiError, SlackRequestError, TimeoutError, aiohttp.ClientError) as error:
             raise delivery_error(error, direct=direct) from error

@@ -56,6 +56,7 @@ class SlackStandIn:
     _failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     _conversations: dict[tuple[str, ...], str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, where shared
     _runner: web.AppRunner | None = None
     url: str = ""
 
@@ -64,6 +65,7 @@ class SlackStandIn:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -116,6 +118,10 @@ class SlackStandIn:
     def posts_to(self, channel: str) -> list[dict[str, Any]]:
         """The messages posted in ``channel``, oldest first, as they are now (after any chat.update)."""
         return [message for (where, _), message in self.messages.items() if where == channel]
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        """The files shared in ``channel`` (completed uploads), oldest first."""
+        return [f for f in self.files.values() if channel in f["channels"]]
 
     def dm_of(self, user_id: str) -> str | None:
         return self._conversations.get((user_id,))
@@ -214,6 +220,44 @@ class SlackStandIn:
         self._check_content(args)
         self.messages[(channel, ts)].update(text=args.get("text", ""), blocks=args.get("blocks", []))
         return {"channel": channel, "ts": ts, "text": args.get("text", "")}
+
+    # Files: the three steps of files_upload_v2, as Slack checks them
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):07d}"
+        self.files[file_id] = {"id": file_id, "name": filename, "length": int(length), "content": None,
+                               "channels": [], "title": None, "initial_comment": None}  # fmt: skip
+        return {"upload_url": f"{self.url.removesuffix('/api/')}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: no token (the URL itself is the credential), the bytes as the body."""
+        file = self.files.get(request.match_info["file_id"])
+        body = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "bytes": len(body)}))
+        if file is None or file["content"] is not None or len(body) != file["length"]:
+            return web.Response(status=400, text="bad upload")
+        file["content"] = body
+        return web.Response(status=200, text="OK - " + str(len(body)))
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        listed = json.loads(str(args.get("files") or "[]"))
+        if not listed:
+            raise SlackError("invalid_arguments")
+        channel = self._channel({"channel": args.get("channel_id")}) if args.get("channel_id") else None
+        done = []
+        for item in listed:
+            file = self.files.get(str(item.get("id")))
+            if file is None or file["content"] is None:
+                raise SlackError("file_not_found")
+            file["title"] = item.get("title")
+            file["initial_comment"] = args.get("initial_comment")
+            if channel is not None:
+                file["channels"].append(channel)
+            done.append({"id": file["id"], "name": file["name"], "title": file["title"]})
+        return {"files": done}
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         if str(args.get("user_id")) not in self.users:

@@ -150,6 +150,7 @@ def test_the_manifest_asks_for_the_fewest_scopes_that_work() -> None:
         "users:read",
         "users:read.email",
         "app_mentions:read",
+        "files:write",
     }
     events = {line[2:] for line in lines[lines.index("bot_events:") + 1 :] if line.startswith("- ")}
     assert events == {"app_home_opened", "message.im", "app_mention"}
