@@ -24,7 +24,7 @@ NAME, DATE, TIME, ZONE = "name", "date", "time", "zone"
 OPTIONS, TEXT, AUDIENCE, WHEN, CSV = "options", "text", "audience", "when", "csv"
 INTEREST, SEND_DATE, SEND_TIME = "interest", "send_date", "send_time"
 FROM, UNTIL, EVERY, PLACES = "from", "until", "every", "places"
-SLOT_LENGTHS = [(str(m), f"{m} minutes") for m in (10, 15, 20, 30, 45, 60)]
+SLOT_LENGTHS = [(str(m), f"{m} minutes") for m in (15, 10, 20, 30, 45, 60)]  # the first is preselected
 AUDIENCES = [
     ("all", "Everyone in my current event"),
     ("answered", "Those who answered the poll"),
@@ -127,7 +127,7 @@ def _slots() -> dict[str, Any]:
             note,
             _input(FROM, "From", {"type": "timepicker", "action_id": FROM}),
             _input(UNTIL, "Until", {"type": "timepicker", "action_id": UNTIL}),
-            _input(EVERY, "Each meeting lasts", _select(EVERY, SLOT_LENGTHS[1:2] + SLOT_LENGTHS[:1] + SLOT_LENGTHS[2:])),
+            _input(EVERY, "Each meeting lasts", _select(EVERY, SLOT_LENGTHS)),
             _input(PLACES, "Places", _text_input(PLACES, False, hint, max_length=2000)),
         ],
     )
