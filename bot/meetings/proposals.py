@@ -123,7 +123,10 @@ async def accept(
     for slot_id, member_id in rows.all():
         said_yes.setdefault(slot_id, set()).add(member_id)
     slots = [s for s in await queries.slots_of(session, group.event.id) if s.id in set(proposal.slot_ids)]
-    agreed = next((s for s in slots if needed <= said_yes.get(s.id, set()) and s.starts_at > now), None)
+    agreed_on = [s for s in slots if needed <= said_yes.get(s.id, set()) and s.starts_at > now]
+    # The time just pressed when everyone has taken it (so a member can pick another after one filled up),
+    # else the earliest everyone has.
+    agreed = next((s for s in agreed_on if s.id == slot.id), agreed_on[0] if agreed_on else None)
     if agreed is None:
         waiting = [m for m in group.members if m.id in needed - said_yes.get(slot.id, set())]
         return Answer(waiting)

@@ -101,3 +101,24 @@ async def test_cancel_tells_the_other_and_frees_the_slot(room: Room) -> None:
     assert [m for _, m in await room.deliver() if "You're meeting" in m.plain_text()] == []
     # Cancelling again is harmless.
     assert "already been cancelled" in await room.press(BOB, room.button(BOB, "Cancel meeting"))
+
+
+async def test_after_losing_a_time_the_member_can_take_another_of_the_same_proposal(room: Room) -> None:
+    """Regression: a second press on a proposal whose first-accepted time had filled retried that full time."""
+    cat, dan = person("Cat"), person("Dan")
+    await join_and_answer(
+        room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"], "Cat": ["Hiking"], "Dan": ["Hiking"]}
+    )
+    assert "set" in await room.talk.say(OLIVIA, '/slots 19:00-19:30 every 15 at "Table 1"')
+    await room.talk.say(OLIVIA, "/match now")
+    await room.deliver()
+    for proposer in (ALICE, cat):
+        await room.press_delivered(proposer, "Pick a time to meet")
+        await room.press(proposer, room.talk.button(proposer, "19:00"))
+        await room.press(proposer, room.talk.button(proposer, "19:15"))
+        await room.press(proposer, room.talk.button(proposer, "Send proposal (2)"))
+    await room.deliver()
+    assert "Booked: Thu 10 Dec, 19:00 at Table 1" in await room.press_delivered(dan, "19:00")
+    lost = await room.press_delivered(BOB, "19:00")
+    assert "19:00 was just taken by someone else" in lost and "The next free time is 19:15" in lost
+    assert "Booked: Thu 10 Dec, 19:15 at Table 1" in await room.press(BOB, room.button(BOB, "19:15"))
