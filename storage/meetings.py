@@ -70,9 +70,13 @@ async def taken(session: AsyncSession, event_id: int) -> dict[tuple[int, int], i
     return {(slot_id, place_id): int(count) for slot_id, place_id, count in rows.all()}
 
 
-async def used_seats(session: AsyncSession, slot_id: int, place_id: int) -> set[int]:
-    query = select(MeetingSeat.seat).where(MeetingSeat.slot_id == slot_id, MeetingSeat.place_id == place_id)
-    return set((await session.scalars(query)).all())
+async def used_seats(session: AsyncSession, slot_id: int) -> dict[int, set[int]]:
+    """The booked seats of each place in a slot, in one query."""
+    used: dict[int, set[int]] = {}
+    rows = await session.execute(select(MeetingSeat.place_id, MeetingSeat.seat).where(MeetingSeat.slot_id == slot_id))
+    for place_id, seat in rows.all():
+        used.setdefault(place_id, set()).add(seat)
+    return used
 
 
 async def busy_members(session: AsyncSession, member_ids: Collection[int], minutes: Collection[int]) -> set[int]:

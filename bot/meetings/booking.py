@@ -112,29 +112,37 @@ class Outcome:
 
 async def book(session: AsyncSession, group: Group, slot: MeetingSlot, now: datetime) -> Outcome:
     """Book the first free seat of the slot, place by place. A seat another booking took a moment ago is
-    refused by its key, and the next seat is tried; a member who became busy ends the attempt."""
+    refused by its key, and the next free seat is tried (after reading the seats again); a member who became
+    busy, or a group that got its meeting meanwhile, ends the attempt."""
     places = await queries.places_of(session, group.event.id)
+    used = await queries.used_seats(session, slot.id)
+    tried: set[tuple[int, int]] = set()
+    while True:
+        choice = _first_free(places, used, tried)
+        if choice is None:
+            return Outcome(None, full=True)
+        place, seat = choice
+        tried.add((place.id, seat))
+        booking = queries.Booking(group.event.id, group.row.id, slot, place, seat, group.member_ids)
+        meeting = await queries.book(session, booking, now)
+        if meeting is not None:
+            return Outcome(meeting)
+        minutes = queries.blocks(slot.starts_at, slot.ends_at)
+        busy = await queries.busy_members(session, group.member_ids, minutes)
+        if busy or await queries.live_meeting(session, group.row.id) is not None:
+            return Outcome(None, frozenset(busy))
+        used = await queries.used_seats(session, slot.id)
+
+
+def _first_free(
+    places: Sequence[MeetingPlace], used: dict[int, set[int]], tried: set[tuple[int, int]]
+) -> tuple[MeetingPlace, int] | None:
     for place in places:
-        tried: set[int] = set()
-        while True:
-            seat = await _free_seat(session, slot, place, tried)
-            if seat is None:
-                break
-            tried.add(seat)
-            booking = queries.Booking(group.event.id, group.row.id, slot, place, seat, group.member_ids)
-            meeting = await queries.book(session, booking, now)
-            if meeting is not None:
-                return Outcome(meeting)
-            minutes = queries.blocks(slot.starts_at, slot.ends_at)
-            busy = await queries.busy_members(session, group.member_ids, minutes)
-            if busy or await queries.live_meeting(session, group.row.id) is not None:
-                return Outcome(None, frozenset(busy))
-    return Outcome(None, full=True)
-
-
-async def _free_seat(session: AsyncSession, slot: MeetingSlot, place: MeetingPlace, tried: set[int]) -> int | None:
-    used = await queries.used_seats(session, slot.id, place.id) | tried
-    return next((seat for seat in range(1, place.capacity + 1) if seat not in used), None)
+        taken = used.get(place.id, set())
+        for seat in range(1, place.capacity + 1):
+            if seat not in taken and (place.id, seat) not in tried:
+                return place, seat
+    return None
 
 
 class _Undo(Exception):
