@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import statistics
 import time
@@ -136,9 +137,8 @@ async def conflicts(database: Database) -> list[str]:
                 per_member[member_id].append(live[meeting_id])
         for member_id, meetings in per_member.items():
             meetings.sort(key=lambda m: m.starts_at)
-            found += [
-                f"member {member_id} in two meetings" for a, b in zip(meetings, meetings[1:]) if a.ends_at > b.starts_at
-            ]
+            overlaps = [a for a, b in itertools.pairwise(meetings) if a.ends_at > b.starts_at]
+            found += [f"member {member_id} in two meetings" for _ in overlaps]
         per_table: dict[tuple[int | None, int | None], int] = defaultdict(int)
         for meeting in live.values():
             per_table[(meeting.slot_id, meeting.place_id)] += 1
@@ -191,9 +191,9 @@ async def run(members: int, slots: int, places: int, concurrency: int, url: str 
                     outcome["no seat left at all"] += 1
 
         watcher = asyncio.create_task(watch_loop())
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(lane(n) for n in range(concurrency)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         done.set()
         await watcher
         problems = await conflicts(database)
@@ -221,6 +221,7 @@ async def run(members: int, slots: int, places: int, concurrency: int, url: str 
         f" max {latencies[-1] * 1000:.1f} ms"
     )
     print(f"  event-loop lag: p50 {pct(lags, 0.5):.1f} ms, p99 {pct(lags, 0.99):.1f} ms, max {lags[-1] * 1000:.1f} ms")
+    print(f"  this process had {cpu:.1f} s of CPU in {elapsed:.1f} s (the rest: waiting for the database or a core)")
     if problems:
         raise SystemExit("conflicting bookings")
 
