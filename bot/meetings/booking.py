@@ -273,15 +273,24 @@ async def _cancel_quietly(session: AsyncSession, meeting: Meeting, now: datetime
 
 
 async def cancel(
-    session: AsyncSession, meeting: Meeting, event: Event, now: datetime, why: str, tell: Sequence[Member]
+    session: AsyncSession,
+    meeting: Meeting,
+    event: Event,
+    now: datetime,
+    why: str,
+    tell: Sequence[Member],
+    *,
+    rebook: bool = True,
 ) -> int:
-    """Cancel a meeting and tell ``tell`` why; returns how many messages were queued."""
+    """Cancel a meeting and tell ``tell`` why (offering to pick another time if ``rebook``); returns how many
+    messages were queued."""
     await _cancel_quietly(session, meeting, now, why)
+    offer = meeting.group_id if rebook else None
     messages = [
         _to(
             m,
             f"meeting:{meeting.id}:off:{m.id}",
-            meeting_texts.cancelled(meeting, event, m, why, meeting.group_id).to_dict(),
+            meeting_texts.cancelled(meeting, event, m, why, offer).to_dict(),
             event,
         )
         for m in tell
@@ -301,7 +310,7 @@ async def free_member(
         assert event is not None
         others = [m for m in await queries.group_members(session, meeting.group_id) if m.id != member.id]
         why = f"{member.display_name} can't make it." if named else "one of you can no longer come."
-        queued += await cancel(session, meeting, event, now, why, others)
+        queued += await cancel(session, meeting, event, now, why, others, rebook=len(others) >= 2)
     groups = select(Intro.group_id).where(Intro.member_id == member.id)
     query = update(MeetingProposal).where(MeetingProposal.group_id.in_(groups), MeetingProposal.state.in_(OPEN))
     if event_id is not None:
