@@ -33,6 +33,7 @@ bench: $(STAMP)  ## the benchmarks, full size (prints figures)
 	$(BIN)/python -m benchmarks.matching
 	$(BIN)/python -m benchmarks.delivery
 	$(BIN)/python -m benchmarks.inbound
+	$(BIN)/python -m benchmarks.meetings
 
 clean:
 	rm -rf $(VENV) icebreaker.db
