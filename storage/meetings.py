@@ -52,11 +52,10 @@ async def places_of(session: AsyncSession, event_id: int) -> Sequence[MeetingPla
 
 
 async def has_slots(session: AsyncSession, event_id: int) -> bool:
-    found = await session.scalar(select(MeetingSlot.id).where(MeetingSlot.event_id == event_id).limit(1))
-    return (
-        found is not None
-        and await session.scalar(select(MeetingPlace.id).where(MeetingPlace.event_id == event_id).limit(1)) is not None
-    )
+    """Whether members of the event can book: it has at least one slot and one place (one query)."""
+    slots = select(MeetingSlot.id).where(MeetingSlot.event_id == event_id).exists()
+    places = select(MeetingPlace.id).where(MeetingPlace.event_id == event_id).exists()
+    return bool(await session.scalar(select(slots & places)))
 
 
 async def taken(session: AsyncSession, event_id: int) -> dict[tuple[int, int], int]:
@@ -179,6 +178,12 @@ async def live_meetings_of_member(session: AsyncSession, member_id: int, event_i
     if event_id is not None:
         query = query.where(Meeting.event_id == event_id)
     return (await session.scalars(query)).all()
+
+
+async def meetings_of_member(session: AsyncSession, member_id: int) -> Sequence[Meeting]:
+    """Every meeting (booked or cancelled) of the member's introductions, for their data export."""
+    query = select(Meeting).join(Intro, Intro.group_id == Meeting.group_id).where(Intro.member_id == member_id)
+    return (await session.scalars(query.order_by(Meeting.starts_at))).all()
 
 
 async def group_members(session: AsyncSession, group_id: int) -> list[Member]:

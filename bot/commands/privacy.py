@@ -13,6 +13,7 @@ from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, code, text
 from bot.views import date_only, local_start
 from storage import events as event_queries
+from storage import meetings as meeting_queries
 from storage import members as member_queries
 from storage.models import Block, Conversation, Event, Intro, IntroHistory, Member, OutboxMessage, Participant
 
@@ -107,6 +108,10 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
         "round_answers": [
             {"round_id": i.round_id, "state": i.state, "met": i.met, "rating": i.rating}
             for i in (await session.scalars(select(Intro).where(Intro.member_id == member.id))).all()
+        ],
+        "meetings": [
+            {"event_id": m.event_id, "starts_at": m.starts_at.isoformat(), "place": m.place_name, "state": m.state}
+            for m in await meeting_queries.meetings_of_member(session, member.id)
         ],
         "form_in_progress": form.form if (form := await session.get(Conversation, member.id)) else None,
         "messages_waiting": await session.scalar(

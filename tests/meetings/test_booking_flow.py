@@ -122,3 +122,37 @@ async def test_after_losing_a_time_the_member_can_take_another_of_the_same_propo
     lost = await room.press_delivered(BOB, "19:00")
     assert "19:00 was just taken by someone else" in lost and "The next free time is 19:15" in lost
     assert "Booked: Thu 10 Dec, 19:15 at Table 1" in await room.press(BOB, room.button(BOB, "19:15"))
+
+
+async def _book_19_15(room: Room) -> None:
+    await room.press_delivered(ALICE, "Pick a time to meet")
+    await room.press(ALICE, room.talk.button(ALICE, "19:15 (your 20:15)"))
+    await room.press(ALICE, room.talk.button(ALICE, "Send proposal (1)"))
+    await room.deliver()
+    assert "Booked" in await room.press_delivered(BOB, "19:15")
+    await room.deliver()
+
+
+async def test_leaving_frees_the_meeting_and_tells_the_other(room: Room) -> None:
+    await _introduced_pair(room)
+    await _book_19_15(room)
+    assert '"place": "Bar"' in await room.talk.say(BOB, "/mydata")  # the export lists the meeting
+    await room.talk.say(BOB, "/leave")
+    told = {u: m.plain_text() for u, m in await room.deliver()}
+    assert "is off: Bob can't make it." in told["alice"]
+    assert "Pick a time" not in told["alice"]  # nobody is left to meet
+    assert "Booked: 0 of 88" in await room.talk.say(OLIVIA, "/meetings")
+
+
+async def test_erasure_frees_the_meeting_without_naming_the_member(room: Room) -> None:
+    await _introduced_pair(room)
+    await _book_19_15(room)
+    await room.talk.say(BOB, "/forget")
+    await room.talk.press(BOB, "Yes, erase me")
+    told = {u: m.plain_text() for u, m in await room.deliver()}
+    assert "is off: one of you can no longer come." in told["alice"] and "Bob" not in told["alice"]
+    async with room.core.database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(MeetingSeat)) == 0
+        assert await session.scalar(select(func.count()).select_from(MeetingBusy)) == 0
+        waiting = select(func.count()).where(OutboxMessage.status == "queued")
+        assert await session.scalar(waiting) == 0  # no reminder to Alice naming Bob is left waiting
