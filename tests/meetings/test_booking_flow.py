@@ -3,6 +3,8 @@ the calendar file arrives and parses, the reminder fires ten minutes before, a c
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 
 from storage.models import Meeting, MeetingBusy, MeetingSeat, OutboxMessage
 from tests.core.conftest import OLIVIA
-from tests.fakes import person
+from tests.fakes import person, snapshot
 from tests.meetings.conftest import SLOTS, Room, join_and_answer, parse_ics
 
 ALICE, BOB = person("Alice"), person("Bob")
@@ -156,3 +158,41 @@ async def test_erasure_frees_the_meeting_without_naming_the_member(room: Room) -
         assert await session.scalar(select(func.count()).select_from(MeetingBusy)) == 0
         waiting = select(func.count()).where(OutboxMessage.status == "queued")
         assert await session.scalar(waiting) == 0  # no reminder to Alice naming Bob is left waiting
+
+
+async def test_changing_booked_slots_asks_first_and_tells_the_members(room: Room) -> None:
+    await _introduced_pair(room)
+    await _book_19_15(room)
+    before = await snapshot(room.core.database)
+    preview = await room.talk.say(OLIVIA, '/slots 19:30-21:00 every 15 at "Bar*2, Terrace, Table 1-8"')
+    assert "This change cancels 1 booked meeting:" in preview and "19:15 at Bar" in preview
+    assert "Nothing changed" in await room.talk.press(OLIVIA, "No, keep them")
+    changes = "meeting_grid_changes"
+    after = await snapshot(room.core.database)
+    assert {k: v for k, v in after.items() if k != changes} == {k: v for k, v in before.items() if k != changes}
+    await room.talk.say(OLIVIA, '/slots 19:30-21:00 every 15 at "Bar*2, Terrace, Table 1-8"')
+    applied = await room.talk.press(OLIVIA, "Yes, change the slots")
+    assert "6 slots of 15 minutes" in applied and "1 meeting cancelled; their members have been told" in applied
+    told = {u: m.plain_text() for u, m in await room.deliver()}
+    for user in ("alice", "bob"):
+        assert "is off: the organisers changed the meeting times and places." in told[user]
+    assert "no longer waiting" in await room.talk.press(OLIVIA, "Yes, change the slots")  # pressed twice
+
+
+async def test_the_schedule_exports_as_csv_with_names_kept_as_text(room: Room) -> None:
+    await join_and_answer(room.talk, room.code, {"=HYPERLINK(1)": ["Python"], "Bob": ["Python"]})
+    await room.talk.say(OLIVIA, SLOTS)
+    await room.talk.say(OLIVIA, "/match now")
+    await room.deliver()
+    hacker = person("=HYPERLINK(1)")
+    await room.press_delivered(hacker, "Pick a time to meet")
+    await room.press(hacker, room.talk.button(hacker, "19:00"))
+    await room.press(hacker, room.talk.button(hacker, "Send proposal (1)"))
+    await room.deliver()
+    await room.press_delivered(BOB, "19:00")
+    await room.talk.say(OLIVIA, "/meetings csv")
+    [file] = room.talk.last_message(OLIVIA).attachments
+    rows = list(csv.reader(io.StringIO(file.content.decode())))
+    assert file.filename.endswith(".csv") and rows[0] == ["date", "start", "end", "time zone", "place", "members"]
+    assert rows[1] == ["2026-12-10", "19:00", "19:15", "Europe/London", "Bar", "'=HYPERLINK(1); Bob"]
+    assert "Only the organisers" in await room.talk.say(BOB, "/meetings csv")
