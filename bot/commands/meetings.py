@@ -70,7 +70,9 @@ async def _proposal(ctx: Context, proposal_id: int) -> tuple[MeetingProposal, bo
     proposal = await ctx.session.get(MeetingProposal, proposal_id)
     if proposal is None:
         raise UserError(proposals.CLOSED)
-    return proposal, await _group(ctx, proposal.group_id)
+    group = await _group(ctx, proposal.group_id)
+    await ctx.session.refresh(proposal)  # read again under the group's lock: an answer just committed counts
+    return proposal, group
 
 
 async def _show_picker(ctx: Context, group: booking.Group, replaces: Meeting | None) -> None:
@@ -233,6 +235,7 @@ async def _meeting(ctx: Context, value: str) -> tuple[Meeting, booking.Group]:
     if meeting is None:
         raise UserError(GONE)
     group = await _group(ctx, meeting.group_id)
+    await ctx.session.refresh(meeting)  # under the group's lock: a cancel that just committed counts
     if meeting.state != MeetingState.BOOKED:
         raise UserError("That meeting has already been cancelled.")
     return meeting, group
