@@ -9,7 +9,7 @@ import json
 import sys
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from bot.clock import ManualClock
 from bot.context import Policy
@@ -23,6 +23,7 @@ from storage.models import (
     IntroGroup,
     IntroState,
     Meeting,
+    MeetingBusy,
     MeetingPlace,
     MeetingProposal,
     MeetingSeat,
@@ -176,3 +177,41 @@ async def test_two_processes_tap_for_the_last_table_exactly_one_wins(postgres_da
         booked = (await session.scalars(select(Meeting).where(Meeting.state == "booked"))).all()
         assert sorted(m.slot_id for m in booked) == sorted(s.id for s in slots)  # one per slot, none twice
         assert await session.scalar(select(func.count()).select_from(MeetingSeat)) == len(slots)
+
+
+async def test_a_trio_whose_two_others_accept_at_the_same_moment_is_booked_once(postgres_database: Database) -> None:
+    """The group's lock orders the two yeses: the second sees the first and books. Without it, each could see
+    the other's yes missing, and nothing would be booked."""
+    core = Core(postgres_database, ManualClock(NOW), Policy())
+    event_id, pairs = await _event_with_pairs(core)
+    (group_id, ann, ben), (other_group, cat, _) = pairs[:2]
+    async with postgres_database.transaction() as session:  # make the first pair a trio: Cat joins it
+        group = await session.get(IntroGroup, group_id)
+        cat_id = await session.scalar(select(Member.id).where(Member.platform_user_id == cat))
+        assert group is not None and cat_id is not None
+        await session.execute(delete(Intro).where(Intro.group_id == other_group))
+        session.add(
+            Intro(round_id=group.round_id, group_id=group_id, member_id=cat_id, state="introduced", updated_at=NOW)
+        )
+        slot = (await queries.slots_of(session, event_id))[0]
+    proposal_id = await _propose(core, group_id, ann, slot.id)
+    workers = [await _worker(postgres_database, who, "mok", f"{proposal_id}.{slot.id}") for who in (ben, cat)]
+    for worker in workers:
+        assert worker.stdout is not None
+        assert (await asyncio.wait_for(worker.stdout.readline(), 60)).strip() == b"ready"
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(b"go\n")
+        await worker.stdin.drain()
+    replies = []
+    for worker in workers:
+        out, err = await asyncio.wait_for(worker.communicate(), 60)
+        assert worker.returncode == 0, err.decode()
+        replies.append(" ".join(json.loads(out.decode().strip().splitlines()[-1])))
+    assert sum(r.startswith("✅ Booked") for r in replies) == 1, replies
+    assert sum(r.startswith("Noted:") for r in replies) == 1, replies
+    async with postgres_database.transaction() as session:
+        booked = (await session.scalars(select(Meeting).where(Meeting.state == "booked"))).all()
+        assert len(booked) == 1 and booked[0].group_id == group_id
+        holders = (await session.scalars(select(MeetingBusy.member_id).distinct())).all()
+        assert len(holders) == 3  # all three are in it
