@@ -216,7 +216,7 @@ class Demo:
         await self.press(name, done)
 
     async def propose_times(self, name: str, meet: Button) -> None:
-        """"Pick a time to meet": choose two of the free times, then send the proposal."""
+        """Press "Pick a time to meet", choose two of the free times, then send the proposal."""
         await self.press(name, meet)
         times = [b for b in self.console.buttons.get(name.lower(), []) if b.action == "mtime"]
         for button in sorted(self.rng.sample(times, min(2, len(times))), key=times.index):
