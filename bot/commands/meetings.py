@@ -83,7 +83,7 @@ async def _show_picker(ctx: Context, group: booking.Group, replaces: Meeting | N
 
 
 async def meet(ctx: Context, value: str) -> None:
-    """ "Pick a time to meet" under an intro (or in /meetings)."""
+    """The "Pick a time to meet" button under an intro (or in /meetings)."""
     group = await _group(ctx, _id(value))
     live = await queries.live_meeting(ctx.session, group.row.id)
     if live is not None:
@@ -216,7 +216,7 @@ async def suggest_other(ctx: Context, value: str) -> None:
 
 
 async def quick_propose(ctx: Context, value: str) -> None:
-    """ "Propose 19:30" after losing a slot: one time, sent at once."""
+    """The "Propose 19:30" button after losing a slot: one time, sent at once."""
     group_id, slot_id = _ids(value)
     group = await _group(ctx, group_id)
     member = ctx.require_member()

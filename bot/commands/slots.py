@@ -84,7 +84,7 @@ async def _apply(ctx: Context, event: Event, change: setup.Change, spec: grid.Gr
 
 
 async def confirm(ctx: Context, value: str) -> None:
-    """ "Yes, change the slots": applied only if it would cancel no more than what the organiser saw."""
+    """The "Yes, change the slots" button: applied only if it would cancel no more than what the organiser saw."""
     row, event = await _pending(ctx, value)
     spec = grid.GridSpec.from_dict(row.spec)
     change = await setup.plan(ctx.session, event, spec)
