@@ -196,3 +196,16 @@ async def test_the_schedule_exports_as_csv_with_names_kept_as_text(room: Room) -
     assert file.filename.endswith(".csv") and rows[0] == ["date", "start", "end", "time zone", "place", "members"]
     assert rows[1] == ["2026-12-10", "19:00", "19:15", "Europe/London", "Bar", "'=HYPERLINK(1); Bob"]
     assert "Only the organisers" in await room.talk.say(BOB, "/meetings csv")
+
+
+async def test_the_guided_form_sets_slots_and_re_asks_after_a_mistake(room: Room) -> None:
+    assert "When can members meet?" in await room.talk.say(OLIVIA, "/slots")
+    assert "How long is each slot" in await room.talk.say(OLIVIA, "19:00-20:00")
+    retry = await room.talk.say(OLIVIA, "7")
+    assert "in steps of 5" in retry and "How long is each slot" in retry  # the same question again
+    assert "Where can they meet?" in await room.talk.say(OLIVIA, "20")
+    done = await room.talk.say(OLIVIA, "Bar*2, Table 1-3")
+    assert "3 slots of 20 minutes, 19:00–20:00 (Europe/London), at 4 places." in done and "Bar (2)" in done
+    assert "Booked: 0 of 15" in await room.talk.say(OLIVIA, "/meetings")
+    await room.talk.say(ALICE, f"/join {room.code}")
+    assert "Only the organisers" in await room.talk.say(ALICE, "/slots 19:00-20:00 every 20 at Bar")
