@@ -60,6 +60,7 @@ bench: $(STAMP)  ## the benchmarks, full size (prints figures; PostgreSQL ones n
 	$(BIN)/python -m benchmarks.rounds
 	$(BIN)/python -m benchmarks.platform
 	$(BIN)/python -m benchmarks.sqlite_drivers
+	$(BIN)/python -m benchmarks.meetings
 
 clean:
 	rm -rf $(VENV) $(LOWEST) icebreaker.db

@@ -58,6 +58,7 @@ FIRST = [
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ORGANISER = "Olivia"
 SHOWN = 2  # attendees whose every message is printed
+SLOTS = '/slots 19:00-21:00 every 15 at "Bar*4, Terrace, Table 1-6"'
 
 
 def attendee_names(count: int) -> list[str]:
@@ -154,6 +155,7 @@ class Demo:
         await self.act(ORGANISER, "/poll " + ", ".join(INTERESTS))
         if self.holdout:
             await self.act(ORGANISER, f"/rules holdout {self.holdout}")
+        await self.act(ORGANISER, SLOTS)
         code = self.join_code()
         self.banner(f"{len(self.names)} attendees join with code {code}")
         spread = min(1.0, 30 / len(self.names))  # a big crowd joins faster: everyone is in before the campaign
@@ -163,15 +165,21 @@ class Demo:
             await self.act(name, f"/timezone {ZONES[index % len(ZONES)]}")
             await self.act(name, "/role " + ("recruiter" if index % 4 == 0 else "candidate"))
         self.say_out(f"\n   (… the other attendees did the same: {self.console.folded} messages folded so far)")
+        await self.fast_forward(until=datetime(2026, 12, 10, 17, 0, tzinfo=UTC))
+        self.banner("The organiser looks at the meeting grid")
+        await self.act(ORGANISER, "/meetings")
+        # During the event, five minutes at a time: reminders come ten minutes before each meeting.
+        await self.fast_forward(until=datetime(2026, 12, 10, 21, 30, tzinfo=UTC), step=timedelta(minutes=5))
         await self.fast_forward(until=datetime(2026, 12, 12, 12, 0, tzinfo=UTC))
         self.banner("The organiser checks the numbers")
         await self.act(ORGANISER, "/stats")
 
-    async def fast_forward(self, until: datetime) -> None:
-        """Move the clock an hour at a time; the campaign fires, attendees answer what they receive."""
-        self.banner("Fast-forwarding through the campaign (an hour at a time)")
+    async def fast_forward(self, until: datetime, step: timedelta = timedelta(hours=1)) -> None:
+        """Move the clock a step at a time; the campaign fires, attendees answer what they receive."""
+        every = "an hour" if step == timedelta(hours=1) else f"{step.seconds // 60} minutes"
+        self.banner(f"Fast-forwarding through the campaign ({every} at a time)")
         while self.clock.now() < until:
-            self.clock.advance(timedelta(hours=1))
+            self.clock.advance(step)
             for outcome in await self.campaign.run_due():
                 self.banner(f"Campaign step {outcome}")
             await self.delivery.run_once()
@@ -188,7 +196,11 @@ class Demo:
                 continue
             if "hi" in actions:
                 self.introduced.add(name)
-            if "interests" in actions:
+            if "meet" in actions and self.rng.random() < 0.6:
+                await self.propose_times(name, actions["meet"])
+            if "mok" in actions:
+                await self.press(name, actions["mok"])  # the first time offered
+            elif "interests" in actions:
                 await self.press(name, actions["interests"])
                 await self.pick_interests(name)
             elif "hi" in actions and self.rng.random() < 0.7:
@@ -227,6 +239,16 @@ class Demo:
                 await self.press(name, button)
         done = next(b for b in self.console.buttons[name.lower()] if b.action == "picked")
         await self.press(name, done)
+
+    async def propose_times(self, name: str, meet: Button) -> None:
+        """Press "Pick a time to meet", choose two of the free times, then send the proposal."""
+        await self.press(name, meet)
+        times = [b for b in self.console.buttons.get(name.lower(), []) if b.action == "mtime"]
+        for button in sorted(self.rng.sample(times, min(2, len(times))), key=times.index):
+            await self.press(name, button)
+        send = next((b for b in self.console.buttons.get(name.lower(), []) if b.action == "msend"), None)
+        if send is not None:
+            await self.press(name, send)
 
     def join_code(self) -> str:
         for recipient, message in reversed(self.console.sent):

@@ -112,8 +112,9 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file sent with a message (a chart, a calendar entry). Each adapter uploads it its own way: an image
-    as a photo where the platform has them, anything else as a document."""
+    """A file sent with a message (a chart, a calendar entry, a CSV export). Each adapter uploads it its own
+    way: an image as a photo where the platform has them, anything else as a document; the console prints a
+    line naming it."""
 
     filename: str
     content_type: str
@@ -123,6 +124,14 @@ class Attachment:
     @property
     def is_image(self) -> bool:
         return self.content_type in ("image/png", "image/jpeg")
+
+    def to_dict(self) -> dict[str, str]:
+        encoded = base64.b64encode(self.data).decode()
+        return {"name": self.filename, "type": self.content_type, "data": encoded, "caption": self.caption}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Attachment:
+        return cls(data["name"], data["type"], base64.b64decode(data["data"]), data.get("caption", ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,25 +156,14 @@ class Message:
             "lines": [[_piece_to_dict(p) for p in line] for line in self.lines],
             "buttons": [[[b.label, b.action, b.value] for b in row] for row in self.buttons],
             "invite_code": self.invite_code,
-            "attachments": [
-                {
-                    "name": a.filename,
-                    "type": a.content_type,
-                    "data": base64.b64encode(a.data).decode(),
-                    "caption": a.caption,
-                }
-                for a in self.attachments
-            ],
+            **({"attachments": [a.to_dict() for a in self.attachments]} if self.attachments else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
         lines = tuple(tuple(_piece_from_dict(p) for p in line) for line in data["lines"])
         buttons = tuple(tuple(Button(*b) for b in row) for row in data["buttons"])
-        attachments = tuple(
-            Attachment(a["name"], a["type"], base64.b64decode(a["data"]), a.get("caption", ""))
-            for a in data.get("attachments", ())
-        )
+        attachments = tuple(Attachment.from_dict(a) for a in data.get("attachments", ()))
         return cls(lines, buttons, data.get("invite_code"), attachments)
 
 

@@ -18,7 +18,11 @@ class Delivered:
 
 
 class Platform(Protocol):
-    """An adapter's outbound side. Sending raises a :class:`bot.errors.DeliveryError` on failure."""
+    """An adapter's outbound side. Sending raises a :class:`bot.errors.DeliveryError` on failure.
+
+    ``send`` delivers the message's text and buttons, then each of its ``attachments`` (a file) to the same
+    conversation; the returned :class:`Delivered` is the text's message.
+    """
 
     @property
     def name(self) -> str: ...

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.meetings.report import numbers as meeting_numbers
 from storage.models import (
     Event,
     InterestOption,
@@ -38,6 +40,8 @@ class EventStats:
     attended: int
     missed: int
     interests: tuple[tuple[str, int], ...]  # poll options in their order, with how many picked each
+    meetings_booked: int = 0
+    meetings_held: int = 0
 
     @property
     def still_in(self) -> int:
@@ -60,7 +64,7 @@ class EventStats:
         )
 
 
-async def event_stats(session: AsyncSession, event: Event) -> EventStats:
+async def event_stats(session: AsyncSession, event: Event, now: datetime) -> EventStats:
     in_event = Participant.event_id == event.id
 
     async def count(*conditions: Any) -> int:
@@ -86,6 +90,7 @@ async def event_stats(session: AsyncSession, event: Event) -> EventStats:
         .group_by(InterestOption.id, InterestOption.label, InterestOption.position)
         .order_by(InterestOption.position)
     )
+    booked, held = await meeting_numbers(session, event.id, now)
     return EventStats(
         joined=await count(),
         left=await count(Participant.left_at.is_not(None)),
@@ -101,4 +106,6 @@ async def event_stats(session: AsyncSession, event: Event) -> EventStats:
         attended=await count(staying, Participant.attended == "yes"),
         missed=await count(staying, Participant.attended == "no"),
         interests=tuple((str(label), int(number)) for label, number in tallies.all()),
+        meetings_booked=booked,
+        meetings_held=held,
     )

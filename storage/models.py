@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -386,3 +396,141 @@ class DashboardPass(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+
+
+# Meetings at the event (issue 17). Every rule that must hold under concurrency is a key, not a check in Python:
+# a place's capacity is its numbered seats, a member's time is five-minute blocks, a group has one live meeting.
+
+
+class MeetingPlace(Base):
+    """Where matched members can meet (a table, the bar); ``capacity`` is how many meetings it holds at once."""
+
+    __tablename__ = "meeting_places"
+    __table_args__ = (UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    capacity: Mapped[int]
+    position: Mapped[int]
+
+
+class MeetingPlaceSeat(Base):
+    """Seat ``seat`` (1..capacity) of a place. A booking holds one seat, so it cannot exceed the capacity."""
+
+    __tablename__ = "meeting_place_seats"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("meeting_places.id", ondelete="CASCADE"), primary_key=True)
+    seat: Mapped[int] = mapped_column(primary_key=True)
+
+
+class MeetingSlot(Base):
+    """A time members can book, in UTC; slots of one event never overlap (they come from one grid)."""
+
+    __tablename__ = "meeting_slots"
+    __table_args__ = (UniqueConstraint("event_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class MeetingState(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class Meeting(Base):
+    """A booking, kept after it is cancelled (for the numbers); while it is booked it holds a seat and its
+    members' time. Time and place are copied, so the record outlives an edited grid."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("intro_groups.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_slots.id", ondelete="SET NULL"))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_places.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    place_name: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(16))
+    booked_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class MeetingSeat(Base):
+    """A live meeting's seat: the primary key (slot, place, seat) lets two bookings never share a seat, the
+    foreign key to the place's seats never lets a seat beyond the capacity exist, and ``group_id`` is unique,
+    so a group has one live meeting. Deleted when the meeting is cancelled: the seat is free again."""
+
+    __tablename__ = "meeting_seats"
+    __table_args__ = (
+        ForeignKeyConstraint(["place_id", "seat"], ["meeting_place_seats.place_id", "meeting_place_seats.seat"]),
+    )
+
+    slot_id: Mapped[int] = mapped_column(ForeignKey("meeting_slots.id"), primary_key=True)
+    place_id: Mapped[int] = mapped_column(primary_key=True)
+    seat: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("intro_groups.id", ondelete="CASCADE"), unique=True)
+
+
+class MeetingBusy(Base):
+    """Five minutes of a member's time held by a live meeting (``minute``: minutes since the epoch, a
+    multiple of 5). The primary key keeps a member out of two meetings at once, across events too."""
+
+    __tablename__ = "meeting_busy"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    minute: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+
+
+class ProposalState(StrEnum):
+    DRAFT = "draft"  # the proposer is still choosing times
+    SENT = "sent"  # waiting for the others to accept one
+    BOOKED = "booked"
+    CLOSED = "closed"  # superseded by another proposal, or its group can no longer meet
+
+
+class MeetingProposal(Base):
+    """Times one member of a group proposes; nothing is booked until everyone else accepts one of them."""
+
+    __tablename__ = "meeting_proposals"
+    __table_args__ = (CheckConstraint("state IN ('draft', 'sent', 'booked', 'closed')", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("intro_groups.id", ondelete="CASCADE"), index=True)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    slot_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MeetingAcceptance(Base):
+    """A member said yes to one of a proposal's times."""
+
+    __tablename__ = "meeting_acceptances"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("meeting_proposals.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("meeting_slots.id", ondelete="CASCADE"), primary_key=True)
+
+
+class MeetingGridChange(Base):
+    """An organiser's change of slots and places that would cancel bookings, waiting for their confirmation.
+    ``cancels`` lists the meetings shown to them: a confirmation that would now cancel others asks again."""
+
+    __tablename__ = "meeting_grid_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    spec: Mapped[dict[str, Any]]
+    cancels: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    applied_at: Mapped[datetime | None]

@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 SLASH = "/icebreaker"
 CORE_BUTTON = re.compile(r"^ib\.\d+\.\d+$")
 HOME_BUTTON = re.compile(r"^home\.")
-CORE_MODALS = re.compile(rf"^({views.NEWEVENT}|{views.POLL}|{views.BROADCAST})$")
-BARE_MODALS = {"newevent": views.NEWEVENT, "poll": views.POLL, "broadcast": views.BROADCAST}
+CORE_MODALS = re.compile(rf"^({views.NEWEVENT}|{views.POLL}|{views.BROADCAST}|{views.SLOTS})$")
+BARE_MODALS = {"newevent": views.NEWEVENT, "poll": views.POLL, "broadcast": views.BROADCAST, "slots": views.SLOTS}
 ELSEWHERE = "I've answered in our direct messages."
 SEEN_EVENTS = 10_000
 

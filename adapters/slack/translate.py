@@ -141,6 +141,10 @@ def modal_command(view: Payload, who: Sender) -> Command | None:
         day, at = field(view, views.SEND_DATE), field(view, views.SEND_TIME)
         when = f"at {day} {at} " if day and at else ""
         return Command(who, "broadcast", f"to {audience} {when}{field(view, views.TEXT).strip()}")
+    if callback == views.SLOTS:
+        window = f"{field(view, views.FROM) or '-'}-{field(view, views.UNTIL) or '-'}"
+        places = " ".join(field(view, views.PLACES).split())
+        return Command(who, "slots", f"{window} every {field(view, views.EVERY) or '-'} at {places}")
     return None
 
 

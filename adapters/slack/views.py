@@ -10,8 +10,8 @@ from typing import Any
 from adapters.slack.render import Block
 
 # callback_id of each modal
-NEWEVENT, POLL, BROADCAST, IMPORT = "newevent", "poll", "broadcast", "import"
-MODALS = (NEWEVENT, POLL, BROADCAST, IMPORT)
+NEWEVENT, POLL, BROADCAST, IMPORT, SLOTS = "newevent", "poll", "broadcast", "import", "slots"
+MODALS = (NEWEVENT, POLL, BROADCAST, IMPORT, SLOTS)
 
 # action_id of each App Home button
 HOME_PAUSE, HOME_RESUME = "home.pause", "home.resume"
@@ -23,6 +23,8 @@ HOME_MODALS = {HOME_NEWEVENT: NEWEVENT, HOME_POLL: POLL, HOME_BROADCAST: BROADCA
 NAME, DATE, TIME, ZONE = "name", "date", "time", "zone"
 OPTIONS, TEXT, AUDIENCE, WHEN, CSV = "options", "text", "audience", "when", "csv"
 INTEREST, SEND_DATE, SEND_TIME = "interest", "send_date", "send_time"
+FROM, UNTIL, EVERY, PLACES = "from", "until", "every", "places"
+SLOT_LENGTHS = [(str(m), f"{m} minutes") for m in (15, 10, 20, 30, 45, 60)]  # the first is preselected
 AUDIENCES = [
     ("all", "Everyone in my current event"),
     ("answered", "Those who answered the poll"),
@@ -65,6 +67,7 @@ def modal(callback_id: str, *, zone: str | None = None) -> dict[str, Any]:
         POLL: _poll,
         BROADCAST: _broadcast,
         IMPORT: _import,
+        SLOTS: _slots,
     }
     return builders[callback_id]()
 
@@ -99,6 +102,33 @@ def _broadcast() -> dict[str, Any]:
             _optional(_input(INTEREST, "Only those interested in (optional)", _text_input(INTEREST, False, "Hiking"))),
             _optional(_input(SEND_DATE, "Send later: date (optional)", {"type": "datepicker", "action_id": SEND_DATE})),
             _optional(_input(SEND_TIME, "…at (event time)", {"type": "timepicker", "action_id": SEND_TIME})),
+        ],
+    )
+
+
+def _slots() -> dict[str, Any]:
+    """Meeting slots and places: the one-line ``/slots`` form, field by field (times are the event's)."""
+    hint = "Bar*10, Terrace, Table 1-8"
+    note = {
+        "type": "context",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": "Times are your current event's local time. A place holds one meeting at once; "
+                "add *N for more (Bar*10). Table 1-8 is eight tables.",
+            }
+        ],
+    }
+    return _modal(
+        SLOTS,
+        "Meeting slots",
+        "Save",
+        [
+            note,
+            _input(FROM, "From", {"type": "timepicker", "action_id": FROM}),
+            _input(UNTIL, "Until", {"type": "timepicker", "action_id": UNTIL}),
+            _input(EVERY, "Each meeting lasts", _select(EVERY, SLOT_LENGTHS)),
+            _input(PLACES, "Places", _text_input(PLACES, False, hint, max_length=2000)),
         ],
     )
 

@@ -212,7 +212,8 @@ class TelegramAdapter:
         return split(render(message, bot_username=self.application.bot.username))
 
     async def _post(self, chat_id: int, message: Message) -> TelegramMessage:
-        """Send the message's parts (the keyboard rides on the last, which is returned), then any QR code."""
+        """Send the message's parts (the keyboard rides on the last, which is returned), then any QR code, then
+        its files."""
         sent = [await self._send_part(chat_id, part) for part in self._parts(message)]
         if message.invite_code is not None:
             await self._send_qr(chat_id, message.invite_code)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot import parsing
 from bot.context import Context
 from bot.errors import UserError
+from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, text
 from bot.outcomes import draw
 from bot.views import date_only, local_start, plural
@@ -131,6 +132,7 @@ async def leave(ctx: Context, args: str) -> None:
     if participant is None or participant.left_at is not None:
         raise UserError(f"You're not a member of {event.name}.")
     participant.left_at = ctx.clock.now()
+    ctx.queued += await free_member(ctx.session, member, event.id, ctx.clock.now(), named=True)
     remaining = await event_queries.joined_by(ctx.session, member.id)
     others = [e for e in remaining if e.id != event.id]
     member.current_event_id = others[0].id if others else None

@@ -170,7 +170,7 @@ POLL_FORM = Form(
 
 async def stats(ctx: Context, args: str) -> None:
     event = await ctx.organised_event()
-    figures = await event_stats(ctx.session, event)
+    figures = await event_stats(ctx.session, event, ctx.clock.now())
     chart = await asyncio.to_thread(stats_png, event.name, figures)  # ~0.15 s of drawing, off the loop
     builder = stats_lines(event, figures)
     await outcomes.add_to_stats(ctx, builder, event)
@@ -192,6 +192,7 @@ def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     matched = f"Matched: {figures.matched}  ·  said hi: {figures.said_hi}  ·  met: {figures.met}"
     builder.line(f"{matched}  ·  average rating: {average}")
     builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
+    builder.line(f"Meetings booked: {figures.meetings_booked}  ·  meetings held: {figures.meetings_held}")
     if figures.interests:
         builder.line(bold("Interests:"))
         for label, number in figures.interests:

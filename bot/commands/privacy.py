@@ -10,9 +10,11 @@ from sqlalchemy import func, or_, select
 from bot.commands import outcomes
 from bot.commands.interests import labels_of
 from bot.context import Context
+from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, code, text
 from bot.views import date_only, local_start
 from storage import events as event_queries
+from storage import meetings as meeting_queries
 from storage import members as member_queries
 from storage.models import (
     Block,
@@ -121,6 +123,10 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
             {"round_id": i.round_id, "state": i.state, "met": i.met, "rating": i.rating}
             for i in (await session.scalars(select(Intro).where(Intro.member_id == member.id))).all()
         ],
+        "meetings": [
+            {"event_id": m.event_id, "starts_at": m.starts_at.isoformat(), "place": m.place_name, "state": m.state}
+            for m in await meeting_queries.meetings_of_member(session, member.id)
+        ],
         "form_in_progress": form.form if (form := await session.get(Conversation, member.id)) else None,
         "messages_passed_on": [
             {"to_member_id": r.recipient_id, "state": r.state, "at": r.created_at.isoformat(), "draft": r.text}
@@ -157,6 +163,7 @@ async def confirm_forget(ctx: Context, value: str) -> None:
     if value != CONFIRM:
         ctx.edit(text("Nothing was erased."))
         return
+    ctx.queued += await free_member(ctx.session, ctx.member, None, ctx.clock.now(), named=False)
     await member_queries.erase(ctx.session, ctx.member)
     ctx.member = None
     ctx.edit(text("Done: everything about you is erased. If you join again, you start fresh."))

@@ -11,6 +11,7 @@ from bot.commands import (
     dashboard,
     interests,
     matching,
+    meetings,
     membership,
     organising,
     outcomes,
@@ -18,6 +19,7 @@ from bot.commands import (
     privacy,
     relay,
     schedule,
+    slots,
 )
 from bot.context import Context
 from bot.forms import Forms
@@ -26,7 +28,7 @@ from bot.router import CommandSpec, Router
 
 
 def build_router() -> Router:
-    forms = Forms(organising.NEWEVENT_FORM, organising.POLL_FORM, relay.RELAY_FORM)
+    forms = Forms(organising.NEWEVENT_FORM, organising.POLL_FORM, relay.RELAY_FORM, slots.SLOTS_FORM)
     router = Router()
     specs = [
         CommandSpec("help", partial(_help, router), "help", "what I can do"),
@@ -48,6 +50,7 @@ def build_router() -> Router:
             "crossplatform on|off",
             "allow intros to people on other platforms",
         ),
+        CommandSpec("meetings", meetings.meetings, "meetings", "your meetings at the event (organisers: the grid)"),
         CommandSpec("cancel", partial(_cancel, forms), "cancel", "stop the form you're filling in"),
         CommandSpec(
             "newevent",
@@ -96,6 +99,13 @@ def build_router() -> Router:
         CommandSpec(
             "starter", preferences.starter, "starter [INTEREST: TEXT]", "add a conversation starter", organiser=True
         ),
+        CommandSpec(
+            "slots",
+            partial(slots.slots, forms=forms),
+            'slots [HH:MM-HH:MM every N at "Bar*10, Table 1-8"]',
+            "times and places members can book to meet",
+            organiser=True,
+        ),
         CommandSpec("link", channels.link, "link [CODE]", "in a group: make it the event's chat", organiser=True),
         CommandSpec("unlink", channels.unlink, "unlink [CODE]", "stop posting to the linked chat", organiser=True),
     ]
@@ -118,9 +128,25 @@ def build_router() -> Router:
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
     router.button(outcomes.MET_NEW, outcomes.met_someone_new)
+    for action, handler in MEETING_BUTTONS.items():
+        router.button(action, handler)
     router.text_handler = forms.answer
     router.before_command = partial(_drop_form, forms)
     return router
+
+
+MEETING_BUTTONS = {
+    "meet": meetings.meet,
+    "mtime": meetings.toggle_time,
+    "msend": meetings.send_proposal,
+    "mok": meetings.accept,
+    "mother": meetings.suggest_other,
+    "mquick": meetings.quick_propose,
+    "mmove": meetings.reschedule,
+    "mcancel": meetings.cancel,
+    "slotsok": slots.confirm,
+    "slotsno": slots.keep,
+}
 
 
 async def _help(router: Router, ctx: Context, args: str) -> None:
@@ -142,7 +168,9 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
     ctx.reply(text("Nothing to cancel." if not await forms.cancel(ctx) else "Cancelled."))
 
 
-READ_ONLY = frozenset({"cancel", "help", "profile", "mydata", "events", "stats", "invite", "export", "dashboard"})
+READ_ONLY = frozenset(
+    {"cancel", "help", "profile", "mydata", "events", "stats", "invite", "export", "dashboard", "meetings"}
+)
 
 
 async def _drop_form(forms: Forms, ctx: Context, name: str) -> None:

@@ -17,6 +17,7 @@ from bot.campaign.timing import step_due
 from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
+from bot.meetings.booking import free_member
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import local_start
 from storage import events as event_queries
@@ -117,6 +118,10 @@ async def newcommunity(ctx: Context, args: str) -> None:
 async def rsvp(ctx: Context, value: str) -> None:
     participant, answer = await _yes_or_no(ctx, value)
     participant.rsvp = answer
+    if answer == "no":
+        ctx.queued += await free_member(
+            ctx.session, ctx.require_member(), participant.event_id, ctx.clock.now(), named=True
+        )
     ctx.reply(text("Great, see you there! 🎉" if answer == "yes" else "Thanks for letting me know. Maybe next time!"))
 
 

@@ -26,6 +26,7 @@ from bot.intros.solver_process import match_in_process
 from bot.intros.starters import pick_starter
 from bot.matching import Group, MatchResult
 from bot.people import Person
+from storage import meetings as meeting_queries
 from storage import rounds as round_queries
 from storage.database import Database
 from storage.models import Event, Intro, IntroGroup, IntroState, Round
@@ -142,14 +143,20 @@ class IntroQueue:
         return custom
 
     def intro_messages(
-        self, group_id: int, group: Group, members: Sequence[Person], custom: Mapping[str, Sequence[str]]
+        self,
+        group_id: int,
+        group: Group,
+        members: Sequence[Person],
+        custom: Mapping[str, Sequence[str]],
+        *,
+        meet: bool = False,
     ) -> list[NewMessage]:
         """A group's introduction: one message in a group conversation where the platform has them and a waking
         hour suits everyone, else one to each member naming the others, each at their own hour."""
         timing = self.timing
         starter = pick_starter(group.shared_interests, custom, random.Random(group_id))
         if (together := timing.together(members)) is not None:
-            message = texts.intro(self.event, None, members, group, group_id, starter, self.now)
+            message = texts.intro(self.event, None, members, group, group_id, starter, self.now, meet=meet)
             users = ",".join(sorted(member.platform_user_id for member in members))
             return [
                 NewMessage(
@@ -166,7 +173,7 @@ class IntroQueue:
         messages = []
         for member in members:
             others = [other for other in members if other.id != member.id]
-            message = texts.intro(self.event, member, others, group, group_id, starter, self.now)
+            message = texts.intro(self.event, member, others, group, group_id, starter, self.now, meet=meet)
             messages.append(
                 NewMessage(
                     f"intro:{group_id}:{member.id}",
@@ -198,7 +205,8 @@ class IntroQueue:
 
     async def introduce(self, group_row: IntroGroup, group: Group, members: Sequence[Person]) -> int:
         """Queue the intro(s) of one group and record that its members have met (a double opt-in completed)."""
-        messages = self.intro_messages(group_row.id, group, members, await self.starters())
+        meet = await meeting_queries.has_slots(self.session, self.event.id)
+        messages = self.intro_messages(group_row.id, group, members, await self.starters(), meet=meet)
         await round_queries.record_meetings(self.session, self.event.id, _pairs(members), self.now)
         return await self.queue(messages)
 
@@ -216,6 +224,7 @@ class IntroQueue:
         state = IntroState.PROPOSED if opt_in else IntroState.INTRODUCED
         if custom is None:
             custom = {} if opt_in else await self.starters()
+        meet = not opt_in and await meeting_queries.has_slots(self.session, self.event.id)
         queued = 0
         for start in range(0, len(groups), CHUNK):
             chunk = groups[start : start + CHUNK]
@@ -238,7 +247,7 @@ class IntroQueue:
                 if opt_in:
                     messages += self.proposal_messages(group_id, group, members)
                 else:
-                    messages += self.intro_messages(group_id, group, members, custom)
+                    messages += self.intro_messages(group_id, group, members, custom, meet=meet)
                     pairs += _pairs(members)
             await round_queries.place(self.session, round_row.id, placements, self.now)
             await round_queries.record_meetings(self.session, self.event.id, pairs, self.now)

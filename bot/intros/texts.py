@@ -106,6 +106,11 @@ def reach(other: Person) -> str:
     return f"{other.display_name} is on {place}: {through_me}."
 
 
+def meet_button(group_id: int) -> Button:
+    """Book a time and a place to meet (offered once the event has meeting slots)."""
+    return Button("Pick a time to meet 📅", "meet", str(group_id))
+
+
 def intro(
     event: Event,
     recipient: Person | None,
@@ -114,6 +119,8 @@ def intro(
     group_id: int,
     starter: str,
     now: datetime,
+    *,
+    meet: bool = False,
 ) -> Message:
     """An intro for one recipient (naming the others), or for a group conversation (``recipient`` None)."""
     builder = MessageBuilder()
@@ -131,6 +138,8 @@ def intro(
     builder.buttons(*intro_buttons(group_id))
     if elsewhere:
         builder.buttons(*(relay_button(group_id, other) for other in elsewhere))
+    if meet:
+        builder.buttons(meet_button(group_id))
     return builder.build()
 
 

@@ -108,6 +108,7 @@ class SlackStandIn:
     _failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     _conversations: dict[tuple[str, ...], str] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, where shared
     _runner: web.AppRunner | None = None
     url: str = ""
 
@@ -169,6 +170,10 @@ class SlackStandIn:
     def posts_to(self, channel: str) -> list[dict[str, Any]]:
         """The messages posted in ``channel``, oldest first, as they are now (after any chat.update)."""
         return [message for (where, _), message in self.messages.items() if where == channel]
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        """The files shared in ``channel`` (completed uploads), oldest first."""
+        return [f for f in self.files.values() if channel in f["channels"]]
 
     def dm_of(self, user_id: str) -> str | None:
         return self._conversations.get((user_id,))
@@ -276,7 +281,17 @@ class SlackStandIn:
         if not filename or not length.isdigit() or int(length) <= 0:
             raise SlackError("invalid_arguments")
         file_id = f"F{next(self._ids):07d}"
-        self.files[file_id] = {"filename": filename, "length": int(length), "data": None, "channels": []}
+        self.files[file_id] = {
+            "id": file_id,
+            "filename": filename,
+            "name": filename,
+            "length": int(length),
+            "data": None,
+            "content": None,
+            "channels": [],
+            "title": None,
+            "initial_comment": None,
+        }
         return {"upload_url": self.url.removesuffix("/api/") + f"/upload/{file_id}", "file_id": file_id}
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -288,7 +303,7 @@ class SlackStandIn:
             return web.Response(status=400, text="expected the raw bytes")
         if len(data) != entry["length"]:
             return web.Response(status=400, text="length does not match files.getUploadURLExternal")
-        entry["data"] = data
+        entry["data"] = entry["content"] = data
         return web.Response(status=200, text="OK - " + str(len(data)))
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -300,13 +315,11 @@ class SlackStandIn:
             if entry is None or entry["data"] is None:
                 raise SlackError("file_not_found")
             entry["title"] = item.get("title")
+            entry["initial_comment"] = args.get("initial_comment")
             if channel is not None:
                 entry["channels"].append(channel)
             done.append({"id": item["id"], "name": entry["filename"], "title": entry["title"]})
         return {"files": done}
-
-    def files_in(self, channel: str) -> list[dict[str, Any]]:
-        return [entry for entry in self.files.values() if channel in entry["channels"]]
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         if str(args.get("user_id")) not in self.users:

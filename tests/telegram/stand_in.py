@@ -89,6 +89,7 @@ class StandIn:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.queries: dict[str, bool] = {}  # callback query id -> answered
         self.commands: list[dict[str, Any]] | None = None
+        self.documents: dict[str, bytes] = {}  # file_id -> what was uploaded
         self.webhook: dict[str, Any] = {}
         self._updates: list[dict[str, Any]] = []
         self._arrived = asyncio.Event()
@@ -97,6 +98,7 @@ class StandIn:
         self._query_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._runner: web.AppRunner | None = None
+        self._filenames: dict[str, str] = {}  # multipart field -> the file name it was sent with
         self.port = 0
 
     # Server lifecycle
@@ -171,6 +173,14 @@ class StandIn:
     def calls_of(self, method: str, chat_id: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
 
+    def documents_to(self, chat_id: int) -> list[tuple[str, bytes]]:
+        """(file name, content) of every document the bot sent to a chat, oldest first."""
+        return [
+            (m["document"]["file_name"], self.documents[m["document"]["file_id"]])
+            for m in self.bot_messages(chat_id)
+            if "document" in m
+        ]
+
     def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
         """The bot's messages in a chat as they are now (after edits), oldest first."""
         found = [m for (c, _), m in self.messages.items() if c == chat_id and m["from"]["id"] == BOT["id"]]
@@ -212,6 +222,7 @@ class StandIn:
         for key, value in (await request.post()).items():
             if isinstance(value, web.FileField):
                 files[key] = value.file.read()
+                self._filenames[key] = value.filename
             elif key in RAW_FIELDS:
                 params[key] = value
             else:
@@ -308,20 +319,28 @@ class StandIn:
     async def _api_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         chat = self._chat("sendDocument", params)
         document = params.get("document")
-        content = files.get("document")
+        name = next(iter(files), None)
         if isinstance(document, str) and document.startswith("attach://"):
-            content = files.get(document.removeprefix("attach://"))
-        if not content:
+            name = document.removeprefix("attach://")
+        content = files.get(name) if name is not None else None
+        if content is None or not content:
             raise self._invalid("sendDocument", "there is no document in the request")
         caption = params.get("caption")
         if caption is not None:
             self._check("sendDocument", text_problem(caption, CAPTION_LIMIT))
+            self._check("sendDocument", entities_problem(caption, params.get("caption_entities")))
+        self._check("sendDocument", markup_problem(params.get("reply_markup")))
         message = self._new_message(chat, caption=caption)
+        file_id = f"doc{len(self.documents) + 1}"
+        self.documents[file_id] = content
         message["document"] = {
-            "file_id": f"doc{message['message_id']}",
-            "file_unique_id": "d",
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": self._filenames.get(name or "", "document"),
             "file_size": len(content),
         }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
         return message
 
     async def _api_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:

@@ -54,7 +54,7 @@ class EventOverview:
     rounds: tuple[RoundView, ...]
 
 
-async def line(session: AsyncSession, event: Event) -> EventLine:
+async def line(session: AsyncSession, event: Event, now: datetime) -> EventLine:
     return EventLine(
         event.id,
         event.name,
@@ -63,12 +63,12 @@ async def line(session: AsyncSession, event: Event) -> EventLine:
         event.time_zone,
         event.join_code,
         event.recurrence is not None,
-        await event_stats(session, event),
+        await event_stats(session, event, now),
     )
 
 
-async def organised(session: AsyncSession, member_id: int) -> list[EventLine]:
-    return [await line(session, event) for event in await event_queries.organised_by(session, member_id)]
+async def organised(session: AsyncSession, member_id: int, now: datetime) -> list[EventLine]:
+    return [await line(session, event, now) for event in await event_queries.organised_by(session, member_id)]
 
 
 def group_reason(shared: list[str], roles: list[str]) -> str:
@@ -121,5 +121,5 @@ async def rounds(session: AsyncSession, event: Event) -> tuple[RoundView, ...]:
     )
 
 
-async def overview(session: AsyncSession, event: Event) -> EventOverview:
-    return EventOverview(await line(session, event), event.time_zone, await rounds(session, event))
+async def overview(session: AsyncSession, event: Event, now: datetime) -> EventOverview:
+    return EventOverview(await line(session, event, now), event.time_zone, await rounds(session, event))

@@ -98,17 +98,17 @@ class Dashboard:
 
     async def events(self, viewer: Viewer) -> list[event_overview.EventLine]:
         async with self.database.transaction() as session:
-            return await event_overview.organised(session, viewer.member_id)
+            return await event_overview.organised(session, viewer.member_id, self.clock.now())
 
     async def overview(self, viewer: Viewer, event_id: int) -> event_overview.EventOverview:
         async with self.database.transaction() as session:
-            return await event_overview.overview(session, await _organised(session, viewer, event_id))
+            return await event_overview.overview(session, await _organised(session, viewer, event_id), self.clock.now())
 
     async def chart(self, viewer: Viewer, event_id: int) -> bytes:
         """The same PNG the chat's ``stats`` sends."""
         async with self.database.transaction() as session:
             event = await _organised(session, viewer, event_id)
-            name, figures = event.name, await event_stats(session, event)
+            name, figures = event.name, await event_stats(session, event, self.clock.now())
         return await asyncio.to_thread(stats_png, name, figures)
 
     async def attendees(self, viewer: Viewer, event_id: int, query: dict[str, str]) -> AttendeeTable:
@@ -118,7 +118,9 @@ class Dashboard:
             wanted = attendee_table.AttendeeFilter.from_query(query, labels)
             everyone = await attendee_table.attendees(session, event)
             rows = tuple(row for row in everyone if wanted.admits(row))
-            return AttendeeTable(await event_overview.line(session, event), rows, len(everyone), labels, wanted)
+            return AttendeeTable(
+                await event_overview.line(session, event, self.clock.now()), rows, len(everyone), labels, wanted
+            )
 
     async def attendees_csv(self, viewer: Viewer, event_id: int, query: dict[str, str]) -> tuple[str, str]:
         """(file name, CSV text) of the filtered table."""
@@ -132,14 +134,18 @@ class Dashboard:
     ) -> tuple[event_overview.EventLine, list[campaign_editor.StepView]]:
         async with self.database.transaction() as session:
             event = await _organised(session, viewer, event_id)
-            return await event_overview.line(session, event), await campaign_editor.timeline(session, event)
+            return await event_overview.line(session, event, self.clock.now()), await campaign_editor.timeline(
+                session, event
+            )
 
     async def broadcasts(self, viewer: Viewer, event_id: int) -> BroadcastPage:
         async with self.database.transaction() as session:
             event = await _organised(session, viewer, event_id)
             labels = tuple(option.label for option in await event_queries.options(session, event.id))
             views = tuple(await broadcast_service.listed(session, event))
-            return BroadcastPage(await event_overview.line(session, event), views, labels, event.time_zone)
+            return BroadcastPage(
+                await event_overview.line(session, event, self.clock.now()), views, labels, event.time_zone
+            )
 
     # Changing, always in two steps: a preview with a one-time token, then its confirmation
 
