@@ -296,9 +296,10 @@ class SlackStandIn:
 
     async def _upload(self, request: web.Request) -> web.Response:
         entry = self.files.get(request.match_info["file_id"])
+        data = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"], "bytes": len(data)}))
         if entry is None:
             return web.Response(status=404, text="unknown upload")
-        data = await request.read()
         if request.content_type.startswith("multipart/"):
             return web.Response(status=400, text="expected the raw bytes")
         if len(data) != entry["length"]:
