@@ -217,6 +217,7 @@ class IntroQueue:
         groups: Sequence[Group],
         existing: Mapping[int, Intro] | None = None,
         custom: Mapping[str, Sequence[str]] | None = None,
+        meet: bool | None = None,
     ) -> int:
         """Store the groups (reusing members' intro rows where they exist) and queue intros or proposals, a
         thousand groups per batch of statements."""
@@ -224,7 +225,8 @@ class IntroQueue:
         state = IntroState.PROPOSED if opt_in else IntroState.INTRODUCED
         if custom is None:
             custom = {} if opt_in else await self.starters()
-        meet = not opt_in and await meeting_queries.has_slots(self.session, self.event.id)
+        if meet is None:  # whether intros offer a time to meet: once per round, not per batch
+            meet = not opt_in and await meeting_queries.has_slots(self.session, self.event.id)
         queued = 0
         for start in range(0, len(groups), CHUNK):
             chunk = groups[start : start + CHUNK]
@@ -302,12 +304,16 @@ async def run_round_in_steps(
     queued = 0
     groups = plan.result.groups
     custom: dict[str, list[str]] = {}
+    meet = False
     for start in range(0, len(groups), CHUNK):
         async with database.transaction() as session:
             intro_queue = IntroQueue(session, event, now, group_dm_platforms)
             if start == 0 and not event.double_opt_in:
                 custom = await intro_queue.starters()
-            queued += await intro_queue.add_groups(round_row, plan.pool, groups[start : start + CHUNK], custom=custom)
+                meet = await meeting_queries.has_slots(session, event.id)
+            queued += await intro_queue.add_groups(
+                round_row, plan.pool, groups[start : start + CHUNK], custom=custom, meet=meet
+            )
     async with database.transaction() as session:
         queued += await _leave_out(IntroQueue(session, event, now, group_dm_platforms), round_row.id, plan)
         await round_queries.finish(session, round_row.id, now)
