@@ -62,6 +62,7 @@ TINY = {2: 10, 3: 9, 4: 9}  # events up to this size are solved exactly as a who
 DEFAULT_RULES = Rules()
 
 
+
 def match(
     candidates: Sequence[Candidate],
     history: Sequence[PastMeeting],
