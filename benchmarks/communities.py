@@ -157,7 +157,11 @@ def clones(n: int, seed: int) -> Community:
     rng = random.Random(seed)
     names = _topics(12)
     profiles = [
-        (frozenset(rng.sample(names, rng.randint(1, 4))), rng.choice(["recruiter", "candidate"]), rng.choice([0.0, 5.0]))
+        (
+            frozenset(rng.sample(names, rng.randint(1, 4))),
+            rng.choice(["recruiter", "candidate"]),
+            rng.choice([0.0, 5.0]),
+        )
         for _ in range(8)
     ]
     cands = [Candidate(m, *profiles[rng.randrange(8)]) for m in range(1, n + 1)]

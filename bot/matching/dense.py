@@ -22,9 +22,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .solver import greedy_matching
-
 from .scoring import BASE_POINTS, ROLE_POINTS, TZ_POINTS, Adjacency, Instance, complementary
+from .solver import greedy_matching
 
 ROWS = 512  # rows scored at a time
 RAW_LINKS = 10  # best partners by weight

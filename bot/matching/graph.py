@@ -35,8 +35,8 @@ from .scoring import Adjacency, Instance
 
 DENSE_LIMIT = 400  # up to this many members every allowed pair is an edge
 SKIP_FACTOR = 4  # how much further a window may reach past disallowed pairs
-MAX_PAIRED_INTERESTS = 8
-MID_LIMIT = 3000  # up to this many members every pair is scored (``dense``)  # interest-pair buckets use a member's rarest interests only
+MAX_PAIRED_INTERESTS = 8  # interest-pair buckets use a member's rarest interests only
+MID_LIMIT = 3000  # up to this many members every pair is scored (``dense``)
 
 
 @dataclass(slots=True)
