@@ -185,6 +185,35 @@ def worldwide(n: int, seed: int) -> Community:
     return Community("worldwide", "time zones", tuple(cands), tuple(_few_blocks(rng, n)), rules, seed=seed)
 
 
+CLASSIC_ZONES = [(-8.0, 12), (-5.0, 18), (-3.0, 4), (0.0, 14), (1.0, 20), (2.0, 6), (3.0, 4), (5.5, 8), (8.0, 8)]
+
+
+def classic(n: int, seed: int) -> Community:
+    """The benchmark's first community (kept for the time and memory runs, whose earlier
+    figures were taken on it): 200 interests with Zipf(1.1) popularity, 2-6 each, 30%
+    recruiters / 70% candidates (no role rule), three platforms, 70% consenting."""
+    rng = random.Random(seed)
+    names = _topics(200)
+    pop = [1.0 / (k + 1) ** 1.1 for k in range(200)]
+    zones, zone_w = zip(*CLASSIC_ZONES, strict=True)
+    cands = []
+    for m in range(1, n + 1):
+        interests = _pick(rng, names, pop, rng.randint(2, 6))
+        platform = rng.choices(["slack", "telegram", "console"], [6, 3, 1])[0]
+        cands.append(
+            Candidate(
+                m,
+                interests,
+                role="recruiter" if rng.random() < 0.3 else "candidate",
+                utc_offset_hours=rng.choices(zones, zone_w)[0],
+                platform=platform,
+                cross_platform_ok=rng.random() < 0.7,
+            )
+        )
+    rules = Rules(prefer_within_hours=3.0)
+    return Community("classic", "the first benchmark's", tuple(cands), tuple(_few_blocks(rng, n)), rules, seed=seed)
+
+
 GENERATORS: dict[str, Callable[[int, int], Community]] = {
     "skewed": skewed,
     "recruiting": recruiting,

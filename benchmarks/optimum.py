@@ -41,8 +41,9 @@ SCALE = 1000  # the public weights are in 1/1000 units
 @dataclass(frozen=True)
 class Bounds:
     upper: float  # >= the optimum
-    lower: float  # <= the optimum (a matching found on the full graph's best pairs)
-    must_leave_out: int  # at least this many members are left out by any arrangement
+    lower: float | None  # <= the optimum: a matching found on the full graph's best pairs (None: not computed)
+    exact: float | None  # the optimum itself, by blossom on every allowed pair (None: not computed)
+    must_leave_out: int  # at least this many members are left out by any arrangement of pairs and trios
 
 
 def weight_matrix(cands: Sequence[Candidate], rules: Rules) -> npt.NDArray[np.int64]:
@@ -79,7 +80,6 @@ def allowed_matrix(
     cands: Sequence[Candidate], blocks: Sequence[tuple[int, int]], rules: Rules
 ) -> npt.NDArray[np.bool_]:
     """Pairs the hard rules allow (blocks, platform consent, role rules); history not applied."""
-    n = len(cands)
     index = {c.member_id: i for i, c in enumerate(cands)}
     plat = np.array([c.platform for c in cands])
     ok = np.array([c.cross_platform_ok for c in cands])
@@ -114,47 +114,82 @@ def bounds(
     history: Sequence[PastMeeting],
     blocks: Sequence[tuple[int, int]],
     rules: Rules,
+    placed_priority: int,
     lower: bool = True,
+    exact: bool = False,
 ) -> Bounds:
+    """Bounds on the weight of the best matching of the non-repeat allowed pairs among
+    those placing the most priority members, as the matcher promises (priority first).
+
+    ``placed_priority``: how many priority members the round being judged placed in
+    its pairs; it is at most the most any matching can place, so subtracting its
+    bonus from the bound with the bonus keeps an upper bound."""
     allowed = allowed_matrix(cands, blocks, rules)
     fresh = allowed & ~met_matrix(cands, history)
     w = np.where(fresh, weight_matrix(cands, rules), 0)
-    rows, cols = linear_sum_assignment(w, maximize=True)
-    upper = float(w[rows, cols].sum()) / 2 / SCALE
+    prio = np.array([c.priority for c in cands], dtype=np.int64)
+    bonus = int(w.max(initial=0)) * len(cands) + 1 if prio.any() else 0
+    wb = np.where(fresh, w + bonus * (prio[:, None] + prio[None, :]), 0)
+    rows, cols = linear_sum_assignment(wb, maximize=True)
+    upper = (float(wb[rows, cols].sum()) / 2 - bonus * placed_priority) / SCALE
     cover = maximum_bipartite_matching(csr_matrix(allowed), perm_type="column")
     must = int((cover < 0).sum())
-    low = _lower(w, cols) if lower else 0.0
-    return Bounds(upper, low, must)
+    low = _judge(_blossom(wb, _best_pairs(wb, cols)), w, prio, placed_priority) if lower else None
+    best = None
+    if exact:
+        iu, ju = np.nonzero(np.triu(wb, 1))
+        best = _judge(_blossom(wb, list(zip(iu.tolist(), ju.tolist(), strict=True))), w, prio, 0)
+    return Bounds(upper, low, best, must)
 
 
-def _lower(w: npt.NDArray[np.int64], assigned: npt.NDArray[np.intp]) -> float:
-    """Blossom on each member's best pairs plus the support of the fractional optimum."""
+def _best_pairs(w: npt.NDArray[np.int64], assigned: npt.NDArray[np.intp]) -> list[tuple[int, int]]:
+    """Each member's LOWER_LINKS best pairs (ties at random) and the fractional optimum's pairs."""
     n = len(w)
     k = min(LOWER_LINKS, n - 1)
     rng = np.random.default_rng(0)
-    key = w * 1024 + rng.integers(0, 1024, size=w.shape)  # random among ties
+    key = w * 1024 + rng.integers(0, 1024, size=w.shape)
     best = np.argpartition(-key, k, axis=1)[:, :k] if n > k + 1 else np.tile(np.arange(n), (n, 1))
     edges = {(min(i, int(j)), max(i, int(j))) for i in range(n) for j in best[i] if i != j and w[i, j] > 0}
     edges |= {(min(i, int(j)), max(i, int(j))) for i, j in enumerate(assigned) if i != j and w[i, j] > 0}
+    return sorted(edges)
+
+
+def _blossom(w: npt.NDArray[np.int64], edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     graph: rx.PyGraph[int, int] = rx.PyGraph()
-    graph.add_nodes_from(list(range(n)))
-    graph.add_edges_from([(i, j, int(w[i, j])) for i, j in sorted(edges)])
-    mate = rx.max_weight_matching(graph, max_cardinality=False, weight_fn=int)
+    graph.add_nodes_from(list(range(len(w))))
+    graph.add_edges_from([(i, j, int(w[i, j])) for i, j in edges])
+    return sorted(rx.max_weight_matching(graph, max_cardinality=False, weight_fn=int))
+
+
+def _judge(
+    mate: list[tuple[int, int]], w: npt.NDArray[np.int64], prio: npt.NDArray[np.int64], placed_priority: int
+) -> float | None:
+    """The points of a matching, or None when it places fewer priority members than the round judged."""
+    if sum(int(prio[i] + prio[j]) for i, j in mate) < placed_priority:
+        return None
     return sum(int(w[i, j]) for i, j in mate) / SCALE
 
 
-def as_matching_score(res: MatchResult, cands: Sequence[Candidate], rules: Rules) -> float:
-    """Our round scored as a pair matching on the non-repeat graph (what the bounds
-    measure): a group of 3 or more counts its best pair only, a repeat group nothing."""
+def as_matching(res: MatchResult, cands: Sequence[Candidate], rules: Rules) -> tuple[float, int]:
+    """Our round as a pair matching on the non-repeat graph (what the bounds measure):
+    a group of 3 or more counts one pair only (the one placing most priority members,
+    then the heaviest), a repeat group nothing. Returns (points, priority members in those pairs)."""
     by_id = {c.member_id: c for c in cands}
     weights = interest_weights(cands)
-    total = 0.0
+    total, prios = 0.0, 0
     for g in res.groups:
         if g.repeat:
             continue
         members = [by_id[m] for m in g.members]
-        total += max(_pair(a, b, weights, rules) for x, a in enumerate(members) for b in members[x + 1 :])
-    return total
+        pairs = [
+            (a.priority + b.priority, _pair(a, b, weights, rules))
+            for x, a in enumerate(members)
+            for b in members[x + 1 :]
+        ]
+        p, points = max(pairs)
+        total += points
+        prios += p
+    return total, prios
 
 
 def _pair(a: Candidate, b: Candidate, weights: dict[str, float], rules: Rules) -> float:
@@ -164,7 +199,7 @@ def _pair(a: Candidate, b: Candidate, weights: dict[str, float], rules: Rules) -
         d = abs(a.utc_offset_hours - b.utc_offset_hours) % 24.0
         if min(d, 24.0 - d) <= pref:
             total += 500
-    if a.role is not None and b.role is not None and a.role != b.role:
-        if any(a.role in s and b.role in s for s in rules.cross_roles):
-            total += 1000
+    crossing = any(a.role in s and b.role in s for s in rules.cross_roles)
+    if a.role is not None and b.role is not None and a.role != b.role and crossing:
+        total += 1000
     return total / SCALE

@@ -5,9 +5,10 @@
 configured size among the loose; then exact local re-solves of the groups around
 each loose member (``exact_partition`` on about a dozen members, which can also
 swap a priority member in, or make a group one off the size when the count needs
-it); then, for whoever is still loose, a place in a group with room (size
-g -> g + 1), and re-solves again. When the loose members are the remainder that
-calls for one smaller group (2 when g = 3, 3 when g = 4), they form it first.
+it), unless the loose are no more than the count's remainder; then, for whoever
+is still loose, a place in a group with room (size g -> g + 1), and re-solves
+again. When the loose members are the remainder that calls for one smaller group
+(2 when g = 3, 3 when g = 4), they form it first.
 
 ``fewer_repeats`` re-solves the groups around each group that holds a repeat.
 ``balance`` then looks at the groups off the configured size: where a few of them
@@ -22,11 +23,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from .groups import exact_partition
 from .scoring import Adjacency, Instance, Valuer
-from .sizes import off_size
+from .sizes import allowed_sizes, off_size
 
 SCAN_LIMIT = 300  # members sampled per search once the work budget is spent
 WORK_BUDGET = 1_000_000  # members checked exhaustively by one placer before sampling
@@ -48,6 +50,7 @@ class Placer:
         self.everyone = self._buckets(range(inst.n))
         self.work = 0  # members checked so far, against WORK_BUDGET
         self.tries = 0  # re-splits left to ``balance``
+        self.skip: set[int] = set()  # classes whose loose members no arrangement can place
 
     def _add(self, members: list[int]) -> None:
         self.groups.append(members)
@@ -55,8 +58,11 @@ class Placer:
             self.group_of[u] = len(self.groups) - 1
 
     def loose(self) -> list[int]:
-        inst = self.inst
-        return sorted((u for u in range(inst.n) if self.group_of[u] < 0), key=lambda u: (not inst.prio[u], u))
+        """Members in no group, priority first, leaving out those of a class ``_hopeless`` found full
+        (unless they have priority: they may still take the place of someone of their class)."""
+        inst, skip = self.inst, self.skip
+        members = (u for u in range(inst.n) if self.group_of[u] < 0 and (inst.prio[u] or inst.klass[u] not in skip))
+        return sorted(members, key=lambda u: (not inst.prio[u], u))
 
     def result(self) -> list[list[int]]:
         return [g for g in self.groups if g is not None]
@@ -67,14 +73,15 @@ class Placer:
             out.setdefault(self.inst.klass[u], []).append(u)
         return out
 
-    def partners(self, u: int, buckets: dict[int, list[int]], allow_repeats: bool) -> list[int]:
+    def partners(self, u: int, buckets: dict[int, list[int]], allow_repeats: bool, sample: bool = False) -> list[int]:
         """Members of ``buckets`` that ``u`` may meet. Scans are exhaustive until the
-        placer has checked WORK_BUDGET members in all, then sampled (SCAN_LIMIT)."""
+        placer has checked WORK_BUDGET members in all (or when ``sample``), then
+        SCAN_LIMIT sampled ones plus u's graph neighbours."""
         inst = self.inst
         ok = inst.class_ok[inst.klass[u]]
         lists = [buckets[c] for c in sorted(buckets) if ok[c]]
         total = sum(len(x) for x in lists)
-        if total <= SCAN_LIMIT or self.work + total <= WORK_BUDGET:
+        if total <= SCAN_LIMIT or (not sample and self.work + total <= WORK_BUDGET):
             pool = [v for x in lists for v in x]
         else:
             pool, base, at = [], 0, 0
@@ -89,14 +96,34 @@ class Placer:
         pool = sorted(set(pool))
         return [v for v in pool if inst.compatible(u, v) and (allow_repeats or not inst.is_repeat(u, v))]
 
+    def _hopeless(self) -> set[int]:
+        """Classes of members none more of whom any arrangement can place: members of a class that
+        may not meet its own kind sit in different groups, each with at least ``smallest - 1``
+        members of the classes they may meet, and that many are already placed."""
+        inst = self.inst
+        smallest = allowed_sizes(inst.g)[0]
+        size = Counter(inst.klass)
+        placed = Counter(inst.klass[u] for u in range(inst.n) if self.group_of[u] >= 0)
+        out = set()
+        for c in size:
+            ok = inst.class_ok[c]
+            if ok[c]:
+                continue
+            partners = sum(k for d, k in size.items() if ok[d])
+            if placed[c] >= partners // (smallest - 1):
+                out.add(c)
+        return out
+
     def place(self, allow_repeats: bool) -> None:
         g = self.inst.g
         if not self.loose():
             return
+        self.skip = self._hopeless()
         self._new_groups(self.loose(), g, allow_repeats)
         if len(self.loose()) % g == g - 1 and g - 1 >= 2:  # the count's remainder: one smaller group
             self._new_groups(self.loose(), g - 1, allow_repeats)
-        self._repair(allow_repeats)
+        if len(self.loose()) >= g:  # more loose than the count's remainder: try to place them at size first
+            self._repair(allow_repeats)
         self._join(allow_repeats)
         self._repair(allow_repeats)
 
@@ -145,7 +172,7 @@ class Placer:
         x = 0
         while x < len(members) and len(members) < limit:
             w = members[x]
-            near = self.partners(w, self.everyone, allow_repeats)
+            near = self.partners(w, self.everyone, allow_repeats, sample=True)
             for v in heapq.nlargest(3 * limit, near, key=lambda v: (inst.ipoints(w, v), -v)):
                 grp = self.group_of[v]
                 if v in members or grp in touched:
