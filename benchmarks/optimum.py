@@ -115,31 +115,59 @@ def bounds(
     blocks: Sequence[tuple[int, int]],
     rules: Rules,
     placed_priority: int,
+    placed_pairs: int | None = None,
     lower: bool = True,
     exact: bool = False,
 ) -> Bounds:
     """Bounds on the weight of the best matching of the non-repeat allowed pairs among
-    those placing the most priority members, as the matcher promises (priority first).
+    those placing the most priority members and then (when ``placed_pairs`` is given)
+    making the most pairs, as the matcher promises: placing people comes before points.
 
-    ``placed_priority``: how many priority members the round being judged placed in
-    its pairs; it is at most the most any matching can place, so subtracting its
-    bonus from the bound with the bonus keeps an upper bound."""
+    ``placed_priority`` / ``placed_pairs``: how many priority members the round being
+    judged placed in its pairs, and how many pairs it made; they are at most what the
+    best matching does, so subtracting their bonuses keeps an upper bound. Without
+    ``placed_pairs`` the bound is on the best matching of any size (which may leave
+    people out for points)."""
     allowed = allowed_matrix(cands, blocks, rules)
     fresh = allowed & ~met_matrix(cands, history)
     w = np.where(fresh, weight_matrix(cands, rules), 0)
     prio = np.array([c.priority for c in cands], dtype=np.int64)
-    bonus = int(w.max(initial=0)) * len(cands) + 1 if prio.any() else 0
-    wb = np.where(fresh, w + bonus * (prio[:, None] + prio[None, :]), 0)
-    rows, cols = linear_sum_assignment(wb, maximize=True)
-    upper = (float(wb[rows, cols].sum()) / 2 - bonus * placed_priority) / SCALE
+    n = len(cands)
+    top = int(w.max(initial=0))
+    bonus = (top + top * n) * n + 1 if prio.any() else 0
+    upper, cols = _lp_bound(w, fresh, prio, bonus, placed_priority, 0, 0)
+    if placed_pairs is not None:
+        # any pair bonus B gives a bound: W* + B * pairs* <= LP(w + B) and pairs* >= our pairs; the
+        # fractional optimum may cover an odd count whole, so a huge B is not the best: try a few
+        for pair_bonus in (top // 8, top // 2, top, 4 * top):
+            bound, _ = _lp_bound(w, fresh, prio, bonus, placed_priority, pair_bonus, placed_pairs)
+            upper = min(upper, bound)
     cover = maximum_bipartite_matching(csr_matrix(allowed), perm_type="column")
     must = int((cover < 0).sum())
-    low = _judge(_blossom(wb, _best_pairs(wb, cols)), w, prio, placed_priority) if lower else None
+    card = (top * n + 1) if placed_pairs is not None else 0  # exact and lower: pairs first, then points
+    wb = np.where(fresh, w + card + bonus * (prio[:, None] + prio[None, :]), 0)
+    low = _judge(_blossom(wb, _best_pairs(w, cols)), w, prio, placed_priority, placed_pairs) if lower else None
     best = None
     if exact:
         iu, ju = np.nonzero(np.triu(wb, 1))
-        best = _judge(_blossom(wb, list(zip(iu.tolist(), ju.tolist(), strict=True))), w, prio, 0)
+        best = _judge(_blossom(wb, list(zip(iu.tolist(), ju.tolist(), strict=True))), w, prio, 0, None)
     return Bounds(upper, low, best, must)
+
+
+def _lp_bound(
+    w: npt.NDArray[np.int64],
+    fresh: npt.NDArray[np.bool_],
+    prio: npt.NDArray[np.int64],
+    bonus: int,
+    placed_priority: int,
+    pair_bonus: int,
+    placed_pairs: int,
+) -> tuple[float, npt.NDArray[np.intp]]:
+    """Half the best assignment of the double cover with the bonuses, less the bonuses our round earned."""
+    wb = np.where(fresh, w + pair_bonus + bonus * (prio[:, None] + prio[None, :]), 0)
+    rows, cols = linear_sum_assignment(wb, maximize=True)
+    value = float(wb[rows, cols].sum()) / 2 - bonus * placed_priority - pair_bonus * placed_pairs
+    return value / SCALE, cols
 
 
 def _best_pairs(w: npt.NDArray[np.int64], assigned: npt.NDArray[np.intp]) -> list[tuple[int, int]]:
@@ -162,21 +190,29 @@ def _blossom(w: npt.NDArray[np.int64], edges: list[tuple[int, int]]) -> list[tup
 
 
 def _judge(
-    mate: list[tuple[int, int]], w: npt.NDArray[np.int64], prio: npt.NDArray[np.int64], placed_priority: int
+    mate: list[tuple[int, int]],
+    w: npt.NDArray[np.int64],
+    prio: npt.NDArray[np.int64],
+    placed_priority: int,
+    placed_pairs: int | None,
 ) -> float | None:
-    """The points of a matching, or None when it places fewer priority members than the round judged."""
+    """The points of a matching, or None when it places fewer priority members (or, when
+    ``placed_pairs`` is given, makes fewer pairs) than the round judged."""
     if sum(int(prio[i] + prio[j]) for i, j in mate) < placed_priority:
+        return None
+    if placed_pairs is not None and len(mate) < placed_pairs:
         return None
     return sum(int(w[i, j]) for i, j in mate) / SCALE
 
 
-def as_matching(res: MatchResult, cands: Sequence[Candidate], rules: Rules) -> tuple[float, int]:
+def as_matching(res: MatchResult, cands: Sequence[Candidate], rules: Rules) -> tuple[float, int, int]:
     """Our round as a pair matching on the non-repeat graph (what the bounds measure):
     a group of 3 or more counts one pair only (the one placing most priority members,
-    then the heaviest), a repeat group nothing. Returns (points, priority members in those pairs)."""
+    then the heaviest), a repeat group nothing. Returns (points, priority members in those pairs,
+    number of pairs)."""
     by_id = {c.member_id: c for c in cands}
     weights = interest_weights(cands)
-    total, prios = 0.0, 0
+    total, prios, count = 0.0, 0, 0
     for g in res.groups:
         if g.repeat:
             continue
@@ -189,7 +225,8 @@ def as_matching(res: MatchResult, cands: Sequence[Candidate], rules: Rules) -> t
         p, points = max(pairs)
         total += points
         prios += p
-    return total, prios
+        count += 1
+    return total, prios, count
 
 
 def _pair(a: Candidate, b: Candidate, weights: dict[str, float], rules: Rules) -> float:

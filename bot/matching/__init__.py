@@ -166,6 +166,9 @@ def _result(inst: Instance, groups: list[list[int]]) -> MatchResult:
 
 def _shared(inst: Instance, grp: list[int]) -> tuple[str, ...]:
     """Interests held by at least two members: most shared first, then rarest, then name."""
+    if len(grp) == 2:  # most groups: no counting needed
+        counts = inst.counts
+        return tuple(sorted(inst.interests[grp[0]] & inst.interests[grp[1]], key=lambda i: (counts[i], i)))
     held = Counter(i for u in grp for i in inst.interests[u])
     return tuple(sorted((i for i, k in held.items() if k >= 2), key=lambda i: (-held[i], inst.counts[i], i)))
 

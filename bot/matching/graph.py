@@ -72,7 +72,7 @@ def sparsity(n: int) -> Sparsity:
         return Sparsity(80, 80, 30, None)
     if n <= 25000:
         return Sparsity(4, 4, 8, 2)
-    return Sparsity(3, 4, 10, None)
+    return Sparsity(3, 4, 8, 2)
 
 
 def build_graph(

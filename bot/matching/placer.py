@@ -34,6 +34,7 @@ SCAN_LIMIT = 300  # members sampled per search once the work budget is spent
 WORK_BUDGET = 1_000_000  # members checked exhaustively by one placer before sampling
 REPAIR_SIZE = {2: 12, 3: 11, 4: 11}  # members in one exact local re-solve
 REPAIR_BUDGET = 200  # local re-solves per pass
+REPAIR_MISSES = 25  # a pass stops after this many re-solves in a row that placed nobody
 BALANCE_SIZE = 12  # members in one re-split of off-size groups
 BALANCE_BUDGET = 200  # re-splits tried in all
 
@@ -204,14 +205,17 @@ class Placer:
         """Exact re-solve of the groups around each loose member (budgeted)."""
         limit = REPAIR_SIZE[self.inst.g]
         pending = self.loose()
+        misses = 0
         for _ in range(REPAIR_BUDGET):
-            if not pending:
+            if not pending or misses >= REPAIR_MISSES:
                 break
             u = pending.pop(0)
             if self.group_of[u] >= 0 or not self.partners(u, self.everyone, True):
                 continue
             members, touched = self._neighbourhood(u, limit, allow_repeats)
+            misses += 1
             if len(members) > 1 and self._resolve(members, touched, allow_repeats):
+                misses = 0
                 pending += [m for m in members if self.group_of[m] < 0 and m not in pending]
 
     def fewer_repeats(self) -> None:
