@@ -159,12 +159,14 @@ def print_quality(n: int, name: str, stress: str, rows: list[RoundRow]) -> tuple
     return sum(r.ours for r in rows) / sum(r.upper for r in rows), worst
 
 
-def quality_report(sizes: Sequence[int], rounds: int, exact_upto: int) -> None:
+def quality_report(
+    sizes: Sequence[int], rounds: int, exact_upto: int, names: Sequence[str] = tuple(GENERATORS)
+) -> None:
     print("\nQuality against the optimum of the full graph of allowed pairs (see the module docstring)")
     summary = []
     for n in sizes:
-        for name, gen in GENERATORS.items():
-            com = gen(n, n)
+        for name in names:
+            com = GENERATORS[name](n, n)
             rows = quality(com, rounds, exact=n <= exact_upto)
             mean, worst = print_quality(n, name, com.stress, rows)
             lows = [r.ours / r.lower for r in rows if r.lower]
@@ -311,6 +313,7 @@ def main() -> None:
         "--part", choices=["scale", "quality", "sizes"], action="append", help="run only these parts (repeatable)"
     )
     parser.add_argument("--members", type=int, action="append", help="quality at these sizes only (repeatable)")
+    parser.add_argument("--community", choices=sorted(GENERATORS), action="append", help="quality of these only")
     parser.add_argument("--worker", nargs=3, metavar=("COMMUNITY", "N", "ROUNDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -340,7 +343,7 @@ def main() -> None:
         heuristic_vs_exact(10_000)
     if "quality" in parts:
         exact_upto = 2000 if args.exact_2000 else 1000 if args.exact else 0
-        quality_report(args.members or [1000, 2000], 10, exact_upto)
+        quality_report(args.members or [1000, 2000], 10, exact_upto, args.community or list(GENERATORS))
     if "sizes" in parts:
         sizes_report(1000, 3)
 

@@ -1,24 +1,32 @@
 """Matching event attendees into introductions.
 
-Pure: no I/O, no clock, no global state; deterministic for a given ``seed``.
+Pure: no I/O, no clock, no global state; deterministic for a given ``seed``; all
+arguments are frozen values (picklable, so it can run in another process).
+
+What a round promises, in order (``sizes`` has the details): priority members
+placed, then as many members as any arrangement can place, then group sizes as
+configured (the fewest groups one off the size that the count forces), then the
+fewest repeats (the oldest first), then the most points.
 
 ``match`` pipeline:
 
 1. ``scoring.Instance``: members re-indexed in id order; IDF-like interest
    weights (rarer shared interests count more), hard rules (blocks, platform
    consent, cross_roles, max_per_role) and the history of past meetings.
-2. Events of a handful of people are solved exactly as a whole
+2. Events of a dozen people are solved exactly as a whole
    (``groups.exact_partition``). Otherwise:
-3. ``graph.build_graph``: candidate graph of allowed pairs that never met, all of
-   them for small events, a sparse one (inverted index on interests and interest
-   pairs, plus random links) for large ones.
+3. ``graph.build_graph``: candidate graph of allowed pairs that never met: all of
+   them up to 400 members; up to 3,000 each member's best partners from every
+   pair's exact score (``dense``); above, a sparse one (inverted index on
+   interests and interest pairs, plus random links).
 4. ``solver.solve_matching``: maximum-cardinality, maximum-weight pair matching,
    with a bonus for priority members larger than any total of points; exact
    blossom up to ``exact_limit`` nodes, greedy + local search beyond.
-5. ``groups.form_groups``: pairs become groups of 3 or 4; ``groups.Placer`` then
-   places whoever is still loose (new groups, joining a group with room, exact
-   local re-solves), first without repeats, then allowing past meetings, oldest
-   first. Whoever is still loose is left out, with a reason.
+5. ``groups.form_groups``: pairs become groups of exactly 3 or 4;
+   ``placer.Placer`` then places whoever is still loose (new groups, exact local
+   re-solves, joining a group with room), first without repeats, then allowing
+   past meetings, oldest first; evens out sizes and re-solves around repeats.
+   Whoever is still loose is left out, with a reason that holds (``reasons``).
 
 ``random_pairing`` is the naive baseline the benchmark compares against.
 """
@@ -109,6 +117,7 @@ def match(
     placer.place(allow_repeats=True)
     placer.balance()
     placer.fewer_repeats()
+    placer.join_last()
     return _result(inst, placer.result())
 
 

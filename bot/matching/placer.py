@@ -31,7 +31,7 @@ from .scoring import Adjacency, Instance, Valuer
 from .sizes import allowed_sizes, off_size
 
 SCAN_LIMIT = 300  # members sampled per search once the work budget is spent
-WORK_BUDGET = 1_000_000  # members checked exhaustively by one placer before sampling
+WORK_BUDGET = 1_000_000  # members checked exhaustively (by a placer, and again by each join) before sampling
 REPAIR_SIZE = {2: 12, 3: 11, 4: 11}  # members in one exact local re-solve
 REPAIR_BUDGET = 200  # local re-solves per pass
 REPAIR_MISSES = 25  # a pass stops after this many re-solves in a row that placed nobody
@@ -152,8 +152,20 @@ class Placer:
                 self._add(sorted(group))
                 free.difference_update(group)
 
+    def join_last(self) -> None:
+        """After ``balance`` and ``fewer_repeats`` have reshaped groups, whoever is still loose
+        may fit one of the groups they made, or form a group (of the size, else one smaller)."""
+        g = self.inst.g
+        if self.loose():
+            self._new_groups(self.loose(), g, allow_repeats=True)
+        if self.loose() and g - 1 >= 2:
+            self._new_groups(self.loose(), g - 1, allow_repeats=True)
+        if self.loose():
+            self._join(allow_repeats=True)
+
     def _join(self, allow_repeats: bool) -> None:
         inst = self.inst
+        self.work = 0  # a fresh budget: the re-solves before may have spent it, and joining is the last resort
         for u in self.loose():
             fits = []
             for x in sorted({self.group_of[v] for v in self.partners(u, self.everyone, allow_repeats)}):

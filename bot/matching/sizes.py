@@ -20,14 +20,11 @@ placed, never the points.
 
 from __future__ import annotations
 
-from functools import cache
-
 
 def allowed_sizes(g: int) -> tuple[int, ...]:
     return (g - 1, g, g + 1) if g - 1 >= 2 else (g, g + 1)
 
 
-@cache
 def best_split(m: int, g: int) -> tuple[int, int, int] | None:
     """(groups of g-1, groups of g, groups of g+1) for ``m`` people: fewest groups off
     the size, then fewest small ones; None when ``m`` people make no arrangement."""
