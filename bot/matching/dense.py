@@ -28,7 +28,7 @@ from .solver import greedy_matching
 ROWS = 512  # rows scored at a time
 RAW_LINKS = 10  # best partners by weight
 RANDOM_LINKS = 4  # random partners (kept when allowed)
-DUAL_LINKS = 12  # best partners by reduced weight
+DUAL_LINKS = 20  # best partners by reduced weight
 DUAL_ROUNDS = 3
 Matrix = npt.NDArray[np.int64]
 
