@@ -169,9 +169,10 @@ def quality_report(
             com = GENERATORS[name](n, n)
             rows = quality(com, rounds, exact=n <= exact_upto)
             mean, worst = print_quality(n, name, com.stress, rows)
-            lows = [r.ours / r.lower for r in rows if r.lower]
-            summary.append((n, name, mean, worst, max(lows, default=float("nan")), rows))
-    print("\nSummary: ours >= (mean over rounds / worst round), ours <= (worst round), left vs must, extra trios")
+            lows = [r.lower for r in rows]
+            low = sum(r.ours for r in rows) / sum(x for x in lows if x) if all(lows) else float("nan")
+            summary.append((n, name, mean, worst, low, rows))
+    print("\nSummary: ours >= (mean over rounds / worst round), ours <= (mean), left vs must, extra trios")
     for n, name, mean, worst, low, rows in summary:
         left, must = sum(r.left for r in rows), sum(r.must for r in rows)
         extra = sum(r.trios_extra for r in rows)
