@@ -1,24 +1,32 @@
 """Matching event attendees into introductions.
 
-Pure: no I/O, no clock, no global state; deterministic for a given ``seed``.
+Pure: no I/O, no clock, no global state; deterministic for a given ``seed``; all
+arguments are frozen values (picklable, so it can run in another process).
+
+What a round promises, in order (``sizes`` has the details): priority members
+placed, then as many members as any arrangement can place, then group sizes as
+configured (the fewest groups one off the size that the count forces), then the
+fewest repeats (the oldest first), then the most points.
 
 ``match`` pipeline:
 
 1. ``scoring.Instance``: members re-indexed in id order; IDF-like interest
    weights (rarer shared interests count more), hard rules (blocks, platform
    consent, cross_roles, max_per_role) and the history of past meetings.
-2. Events of a handful of people are solved exactly as a whole
+2. Events of a dozen people are solved exactly as a whole
    (``groups.exact_partition``). Otherwise:
-3. ``graph.build_graph``: candidate graph of allowed pairs that never met, all of
-   them for small events, a sparse one (inverted index on interests and interest
-   pairs, plus random links) for large ones.
+3. ``graph.build_graph``: candidate graph of allowed pairs that never met: all of
+   them up to 400 members; up to 3,000 each member's best partners from every
+   pair's exact score (``dense``); above, a sparse one (inverted index on
+   interests and interest pairs, plus random links).
 4. ``solver.solve_matching``: maximum-cardinality, maximum-weight pair matching,
    with a bonus for priority members larger than any total of points; exact
    blossom up to ``exact_limit`` nodes, greedy + local search beyond.
-5. ``groups.form_groups``: pairs become groups of 3 or 4; ``groups.Placer`` then
-   places whoever is still loose (new groups, joining a group with room, exact
-   local re-solves), first without repeats, then allowing past meetings, oldest
-   first. Whoever is still loose is left out, with a reason.
+5. ``groups.form_groups``: pairs become groups of exactly 3 or 4;
+   ``placer.Placer`` then places whoever is still loose (new groups, exact local
+   re-solves, joining a group with room), first without repeats, then allowing
+   past meetings, oldest first; evens out sizes and re-solves around repeats.
+   Whoever is still loose is left out, with a reason that holds (``reasons``).
 
 ``random_pairing`` is the naive baseline the benchmark compares against.
 """
@@ -30,7 +38,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from .graph import build_graph
-from .groups import Placer, exact_partition, form_groups
+from .groups import exact_partition, form_groups
+from .placer import Placer
+from .reasons import left_out_reasons
 from .scoring import (
     SCALE,
     Adjacency,
@@ -40,14 +50,16 @@ from .scoring import (
     interest_weights,
     pair_weight,
     priority_bonus,
+    tz_distance,
 )
 from .solver import solve_matching
-from .types import Candidate, Group, LeftOut, MatchResult, PastMeeting, Rules
+from .types import Candidate, Group, LeftOut, LeftOutKind, MatchResult, PastMeeting, Rules
 
 __all__ = [
     "Candidate",
     "Group",
     "LeftOut",
+    "LeftOutKind",
     "MatchResult",
     "PastMeeting",
     "Rules",
@@ -58,7 +70,7 @@ __all__ = [
     "random_pairing",
 ]
 
-TINY = {2: 10, 3: 9, 4: 9}  # events up to this size are solved exactly as a whole
+TINY = {2: 12, 3: 12, 4: 11}  # events up to this size are solved exactly as a whole
 DEFAULT_RULES = Rules()
 
 
@@ -103,6 +115,9 @@ def match(
     placer = Placer(inst, graph.adj, groups, rng)
     placer.place(allow_repeats=False)
     placer.place(allow_repeats=True)
+    placer.balance()
+    placer.fewer_repeats()
+    placer.join_last()
     return _result(inst, placer.result())
 
 
@@ -146,19 +161,23 @@ def _result(inst: Instance, groups: list[list[int]]) -> MatchResult:
         points = inst.group_points(grp)
         repeat = any(inst.is_repeat(i, j) for x, i in enumerate(grp) for j in grp[x + 1 :])
         members = tuple(sorted(inst.ids[u] for u in grp))
-        out.append((Group(members, points / SCALE, _shared(inst, grp), _roles(inst, grp), repeat), points))
+        shared, roles, close = _shared(inst, grp), _roles(inst, grp), _close(inst, grp)
+        out.append((Group(members, points / SCALE, shared, roles, repeat, close), points))
     out.sort(key=lambda item: item[0].members)
     loose = [u for u in range(inst.n) if not placed[u]]
-    reasons = _reasons(inst, loose)
+    reasons = left_out_reasons(inst, loose, groups)
     return MatchResult(
         groups=tuple(grp for grp, _ in out),
-        left_out=tuple(LeftOut(inst.ids[u], reasons[u]) for u in loose),
+        left_out=tuple(LeftOut(inst.ids[u], reasons[u][1], reasons[u][0]) for u in loose),
         total_score=sum(p for _, p in out) / SCALE,
     )
 
 
 def _shared(inst: Instance, grp: list[int]) -> tuple[str, ...]:
     """Interests held by at least two members: most shared first, then rarest, then name."""
+    if len(grp) == 2:  # most groups: no counting needed
+        counts = inst.counts
+        return tuple(sorted(inst.interests[grp[0]] & inst.interests[grp[1]], key=lambda i: (counts[i], i)))
     held = Counter(i for u in grp for i in inst.interests[u])
     return tuple(sorted((i for i, k in held.items() if k >= 2), key=lambda i: (-held[i], inst.counts[i], i)))
 
@@ -175,28 +194,14 @@ def _roles(inst: Instance, grp: list[int]) -> tuple[str, ...]:
     return tuple(sorted(roles))
 
 
-def _reasons(inst: Instance, loose: list[int]) -> dict[int, str]:
-    n, g = inst.n, inst.g
-    if not loose:
-        return {}
-    if n < g:
-        text = f"only {n} {'person' if n == 1 else 'people'} this round; a group needs {g}"
-        return dict.fromkeys(loose, text)
-    size = Counter(inst.klass)
-    blocked_ok = Counter[int]()  # blocked partners that the class rules would otherwise allow
-    wanted = set(loose)
-    for k in sorted(inst.blocked):
-        i, j = divmod(k, n)
-        if inst.class_ok[inst.klass[i]][inst.klass[j]]:
-            blocked_ok.update(x for x in (i, j) if x in wanted)
-    out = {}
-    for u in loose:
-        ok = inst.class_ok[inst.klass[u]]
-        allowed = sum(k for c, k in size.items() if ok[c]) - (1 if ok[inst.klass[u]] else 0) - blocked_ok[u]
-        if allowed <= 0:
-            out[u] = "everyone else is blocked or excluded by the platform or role rules"
-        elif g == 2 and n % 2 == 1:
-            out[u] = "odd number and no compatible group had room"
-        else:
-            out[u] = "no compatible group had room"
-    return out
+def _close(inst: Instance, grp: list[int]) -> bool:
+    """Every two members within the preferred time-zone distance (the rules' own test)."""
+    pref = inst.pref
+    if pref is None:
+        return False
+    for x, i in enumerate(grp):
+        for j in grp[x + 1 :]:
+            ti, tj = inst.tz[i], inst.tz[j]
+            if ti is None or tj is None or tz_distance(ti, tj) > pref:
+                return False
+    return True

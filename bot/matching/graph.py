@@ -30,17 +30,20 @@ import itertools
 import random
 from dataclasses import dataclass
 
+from .dense import PairScores, dense_graph
 from .scoring import Adjacency, Instance
 
 DENSE_LIMIT = 400  # up to this many members every allowed pair is an edge
 SKIP_FACTOR = 4  # how much further a window may reach past disallowed pairs
 MAX_PAIRED_INTERESTS = 8  # interest-pair buckets use a member's rarest interests only
+MID_LIMIT = 3000  # up to this many members every pair is scored (``dense``)
 
 
 @dataclass(slots=True)
 class CandidateGraph:
     n: int
     adj: Adjacency  # neighbour -> points, symmetric
+    scores: PairScores | None = None  # every pair's points, where the event is small enough to score them all
 
     def edges(self) -> list[tuple[int, int, int]]:
         """(u, v, points) with u < v, in a deterministic order."""
@@ -69,7 +72,7 @@ def sparsity(n: int) -> Sparsity:
         return Sparsity(80, 80, 30, None)
     if n <= 25000:
         return Sparsity(4, 4, 8, 2)
-    return Sparsity(3, 4, 10, None)
+    return Sparsity(3, 4, 8, 2)
 
 
 def build_graph(
@@ -87,6 +90,9 @@ def build_graph(
                 if inst.compatible(u, v) and not inst.is_repeat(u, v):
                     adj[u][v] = adj[v][u] = inst.ipoints(u, v)
         return CandidateGraph(n, adj)
+    if n <= MID_LIMIT:
+        adj, scores = dense_graph(inst, rng.getrandbits(32))
+        return CandidateGraph(n, adj, scores)
     lean = sparsity(n)
     _add_windows(inst, adj, lean)
     adj = _prune(adj, lean.keep)

@@ -1,4 +1,4 @@
-"""From a pair matching to groups, then placing whoever is still loose.
+"""From a pair matching to groups of the configured size, and exact small partitions.
 
 Group sizes 3 and 4 are built on top of the pair matching:
 
@@ -8,27 +8,22 @@ Group sizes 3 and 4 are built on top of the pair matching:
 * size 3: the strongest pairs become cores; the other members are singles and a
   bipartite matching gives each core the single that adds the most points.
 
-Pairs or cores that found no partner dissolve into loose members. Loose members
-are then placed by ``Placer``: new groups among themselves, else joining
-a group that has room (size g -> g+1), else an exact local re-solve of the groups
-around them (which can also swap a priority member in for someone else). The
-whole thing runs twice: first without repeats, then allowing past meetings, oldest
-first, for whoever is still loose.
+Only groups of exactly the configured size are built here; pairs or cores that
+found no partner dissolve into loose members, whom ``placer.Placer`` places
+(including the count's remainder, which makes the few groups off the size that
+``sizes`` describes). ``exact_partition`` solves a handful of members exactly.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from .scoring import Adjacency, Instance, Valuer, priority_bonus
+from .sizes import allowed_sizes
 
-SCAN_LIMIT = 300  # members sampled per search once the work budget is spent
-WORK_BUDGET = 1_000_000  # members checked exhaustively by one placer before sampling
-REPAIR_SIZE = {2: 12, 3: 10, 4: 10}  # members in one exact local re-solve
-REPAIR_BUDGET = 200  # local re-solves per pass
+SCAN_LIMIT = 300  # units tried per group when there are more
 RANDOM_LINKS = 8  # random partner units tried when merging pairs into bigger groups
 
 Solve = Callable[[Adjacency], list[int]]  # a matching solver: adjacency -> mate
@@ -106,8 +101,10 @@ def _attach_singles(
 
 
 def exact_partition(inst: Instance, members: Sequence[int], allow_repeats: bool) -> tuple[int, list[tuple[int, ...]]]:
-    """Best split of ``members`` into valid groups (size g or g+1) plus leftovers."""
-    m, g = len(members), inst.g
+    """Best split of ``members`` (by ``Valuer``) into valid groups of the allowed sizes, plus leftovers."""
+    m = len(members)
+    sizes = allowed_sizes(inst.g)
+    low_size, top_size = sizes[0], sizes[-1]
     valuer = Valuer(inst, members)
     near = [0] * m
     for a in range(m):
@@ -119,11 +116,11 @@ def exact_partition(inst: Instance, members: Sequence[int], allow_repeats: bool)
     options: list[list[tuple[int, int]]] = [[] for _ in range(m)]
 
     def grow(low: int, mask: int, cand: int, size: int) -> None:
-        if size >= g:
+        if size >= low_size:
             group = [members[x] for x in range(m) if mask >> x & 1]
             if inst.group_valid(group):
                 options[low].append((mask, valuer.value(group)))
-            if size > g:
+            if size >= top_size:
                 return
         while cand:
             bit = cand & -cand
@@ -155,152 +152,3 @@ def exact_partition(inst: Instance, members: Sequence[int], allow_repeats: bool)
             groups.append(tuple(members[x] for x in range(m) if choice >> x & 1))
         mask &= ~choice
     return best(full)[0], groups
-
-
-class Placer:
-    """Places loose members into an existing arrangement (see module docstring)."""
-
-    def __init__(self, inst: Instance, adj: Adjacency, groups: list[list[int]], rng: random.Random) -> None:
-        self.inst, self.adj, self.rng = inst, adj, rng
-        self.groups: list[list[int] | None] = []
-        self.group_of = [-1] * inst.n
-        for grp in groups:
-            self._add(grp)
-        self.everyone = self._buckets(range(inst.n))
-        self.work = 0  # members checked so far, against WORK_BUDGET
-
-    def _add(self, members: list[int]) -> None:
-        self.groups.append(members)
-        for u in members:
-            self.group_of[u] = len(self.groups) - 1
-
-    def loose(self) -> list[int]:
-        return [u for u in range(self.inst.n) if self.group_of[u] < 0]
-
-    def result(self) -> list[list[int]]:
-        return [g for g in self.groups if g is not None]
-
-    def _buckets(self, members: Iterable[int]) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for u in members:
-            out.setdefault(self.inst.klass[u], []).append(u)
-        return out
-
-    def partners(self, u: int, buckets: dict[int, list[int]], allow_repeats: bool) -> list[int]:
-        """Members of ``buckets`` that ``u`` may meet. Scans are exhaustive until the
-        placer has checked WORK_BUDGET members in all, then sampled (SCAN_LIMIT)."""
-        inst = self.inst
-        ok = inst.class_ok[inst.klass[u]]
-        lists = [buckets[c] for c in sorted(buckets) if ok[c]]
-        total = sum(len(x) for x in lists)
-        if total <= SCAN_LIMIT or self.work + total <= WORK_BUDGET:
-            pool = [v for x in lists for v in x]
-        else:
-            pool, base, at = [], 0, 0
-            picks = sorted(self.rng.sample(range(total), SCAN_LIMIT))
-            for x in lists:
-                while at < len(picks) and picks[at] < base + len(x):
-                    pool.append(x[picks[at] - base])
-                    at += 1
-                base += len(x)
-            pool += list(self.adj[u])
-        self.work += len(pool)
-        pool = sorted(set(pool))
-        return [v for v in pool if inst.compatible(u, v) and (allow_repeats or not inst.is_repeat(u, v))]
-
-    def place(self, allow_repeats: bool) -> None:
-        inst = self.inst
-        order = sorted(self.loose(), key=lambda u: (not inst.prio[u], u))
-        self._new_groups(order, allow_repeats)
-        self._join(allow_repeats)
-        if self._repair(allow_repeats):  # a re-solve may have let someone else go: retry them
-            order = sorted(self.loose(), key=lambda u: (not inst.prio[u], u))
-            self._new_groups(order, allow_repeats)
-            self._join(allow_repeats)
-
-    def _key(self, group: Sequence[int]) -> tuple[int, int, int]:
-        """Repeat-aware preference: no repeats, else the oldest; then points."""
-        inst = self.inst
-        reps = [inst.repeat_rank.get(inst.key(i, j), -1) for x, i in enumerate(group) for j in group[x + 1 :]]
-        used = [r for r in reps if r >= 0]
-        return (-len(used), -sum(used), inst.group_points(group))
-
-    def _new_groups(self, order: list[int], allow_repeats: bool) -> None:
-        inst, free = self.inst, set(order)
-        buckets = self._buckets(order)
-        for u in order:
-            if u not in free:
-                continue
-            group = [u]
-            options = [v for v in self.partners(u, buckets, allow_repeats) if v in free]
-            while len(group) < inst.g:
-                fits = [v for v in options if v not in group and inst.can_join(group, v, allow_repeats)]
-                if not fits:
-                    break
-                group.append(max(fits, key=lambda v: (self._key([*group, v]), -v)))
-            if len(group) == inst.g:
-                self._add(sorted(group))
-                free.difference_update(group)
-
-    def _join(self, allow_repeats: bool) -> None:
-        inst = self.inst
-        for u in sorted(self.loose(), key=lambda u: (not inst.prio[u], u)):
-            fits = []
-            for x in sorted({self.group_of[v] for v in self.partners(u, self.everyone, allow_repeats)}):
-                grp = self.groups[x] if x >= 0 else None
-                if grp is not None and len(grp) == inst.g and inst.can_join(grp, u, allow_repeats):
-                    fits.append(x)
-            if fits:
-                best = max(fits, key=lambda x: (self._key([*(self.groups[x] or []), u]), -x))
-                (self.groups[best] or []).append(u)
-                self.group_of[u] = best
-
-    def _neighbourhood(self, u: int, limit: int, allow_repeats: bool) -> tuple[list[int], list[int]]:
-        """Up to ``limit`` members around ``u``: the groups of its possible partners, then
-        of their group-mates' partners (breadth first), whole groups only."""
-        inst = self.inst
-        members, touched = [u], []
-        x = 0
-        while x < len(members) and len(members) < limit:
-            w = members[x]
-            near = self.partners(w, self.everyone, allow_repeats)
-            for v in heapq.nlargest(3 * limit, near, key=lambda v: (inst.ipoints(w, v), -v)):
-                grp = self.group_of[v]
-                if v in members or grp in touched:
-                    continue
-                extra = [v] if grp < 0 else (self.groups[grp] or [])
-                if len(members) + len(extra) <= limit:
-                    members += extra
-                    if grp >= 0:
-                        touched.append(grp)
-            x += 1
-        return members, touched
-
-    def _repair(self, allow_repeats: bool) -> bool:
-        """Exact re-solve of the groups around each loose member (budgeted)."""
-        inst, limit = self.inst, REPAIR_SIZE[self.inst.g]
-        pending = sorted(self.loose(), key=lambda u: (not inst.prio[u], u))
-        changed = False
-        for _ in range(REPAIR_BUDGET):
-            if not pending:
-                break
-            u = pending.pop(0)
-            if self.group_of[u] >= 0:
-                continue
-            members, touched = self._neighbourhood(u, limit, allow_repeats)
-            if len(members) == 1:
-                continue
-            valuer = Valuer(inst, members)
-            before = sum(valuer.value(self.groups[x] or []) for x in touched)
-            value, new_groups = exact_partition(inst, members, allow_repeats)
-            if value <= before:
-                continue
-            for x in touched:
-                self.groups[x] = None
-            for m in members:
-                self.group_of[m] = -1
-            for grp in new_groups:
-                self._add(sorted(grp))
-            pending += [m for m in members if self.group_of[m] < 0 and m not in pending]
-            changed = True
-        return changed

@@ -236,9 +236,10 @@ def priority_bonus(adj: Adjacency, prio: Sequence[bool]) -> int:
 class Valuer:
     """The lexicographic objective of groups drawn from ``members``, packed in one int.
 
-    Order: priority members placed, members placed, fewer repeat pairs, older
-    repeats, fewer oversized groups, points. Each weight exceeds the whole range of
-    everything below it, so sums over groups compare lexicographically.
+    Order (see ``sizes``): priority members placed, members placed, fewer groups
+    off the configured size, fewer of them smaller, fewer repeat pairs, older
+    repeats, points. Each weight exceeds the whole range of everything below it,
+    so sums over groups compare lexicographically.
     """
 
     def __init__(self, inst: Instance, members: Sequence[int]) -> None:
@@ -247,10 +248,11 @@ class Valuer:
         pairs = [(i, j) for x, i in enumerate(members) for j in members[x + 1 :]]
         max_points = sum(inst.ipoints(i, j) for i, j in pairs) + 1
         max_rank = sum(inst.repeat_rank.get(inst.key(i, j), 0) for i, j in pairs) + 1
-        self.w_over = max_points
-        self.w_rec = self.w_over * (m + 1)
+        self.w_rec = max_points
         self.w_rep = self.w_rec * max_rank
-        self.w_placed = self.w_rep * (len(pairs) + 1)
+        self.w_small = self.w_rep * (len(pairs) + 1)
+        self.w_off = self.w_small * (m + 1)
+        self.w_placed = self.w_off * (m + 1)
         self.w_prio = self.w_placed * (m + 1)
 
     def value(self, group: Sequence[int]) -> int:
@@ -263,12 +265,14 @@ class Valuer:
                     reps += 1
                     rec += r
         prios = sum(1 for i in group if inst.prio[i])
-        over = 1 if len(group) > inst.g else 0
+        off = 1 if len(group) != inst.g else 0
+        small = 1 if len(group) < inst.g else 0
         return (
             prios * self.w_prio
             + len(group) * self.w_placed
+            - off * self.w_off
+            - small * self.w_small
             - reps * self.w_rep
             - rec * self.w_rec
-            - over * self.w_over
             + inst.group_points(group)
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +55,39 @@ class Rules:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """One introduction: ``members`` are sorted member ids."""
+    """One introduction: ``members`` are sorted member ids.
+
+    ``shared_interests``: interests at least two members hold (most shared, then
+    rarest first). ``complementary_roles``: roles of members meeting across
+    ``Rules.cross_roles``. ``close_time_zones``: the rules prefer close time zones
+    and every two members are within ``Rules.prefer_within_hours`` of each other
+    (for a pair with neither shared interests nor complementary roles, that is
+    the whole of its affinity). ``repeat``: two of the members met before.
+    """
 
     members: tuple[int, ...]
     score: float
     shared_interests: tuple[str, ...]
     complementary_roles: tuple[str, ...]
     repeat: bool
+    close_time_zones: bool = False
+
+
+class LeftOutKind(StrEnum):
+    """Why a member was left out (``LeftOut.reason`` says it in words)."""
+
+    TOO_FEW = "too_few"  # fewer people this round than the smallest group
+    NO_PARTNER = "no_partner"  # everyone else is blocked, or excluded by the platform or role rules
+    OUTNUMBERED = "outnumbered"  # proven: more people of their kind than partners they may have
+    ODD_ONE_OUT = "odd_one_out"  # pairs, an odd count, and no pair could take them as a third
+    NOT_PLACED = "not_placed"  # the matcher found no group for them within the rules
 
 
 @dataclass(frozen=True, slots=True)
 class LeftOut:
     member_id: int
     reason: str
+    kind: LeftOutKind = LeftOutKind.NOT_PLACED
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,12 +185,54 @@ def test_max_per_role_caps_a_group() -> None:
 
 @pytest.mark.parametrize(
     ("n", "size", "expected", "left"),
-    [(10, 3, [3, 3, 4], 0), (10, 4, [5, 5], 0), (11, 4, [5, 5], 1), (2, 3, [], 2), (9, 4, [4, 5], 0)],
+    [
+        (7, 2, [2, 2, 3], 0),
+        (9, 3, [3, 3, 3], 0),
+        (10, 3, [3, 3, 4], 0),
+        (11, 3, [2, 3, 3, 3], 0),
+        (5, 3, [2, 3], 0),
+        (2, 3, [2], 0),
+        (9, 4, [4, 5], 0),
+        (10, 4, [5, 5], 0),
+        (11, 4, [3, 4, 4], 0),
+        (6, 4, [3, 3], 0),
+        (7, 4, [3, 4], 0),
+        (3, 4, [3], 0),
+        (2, 4, [], 2),
+    ],
 )
 def test_group_sizes(n: int, size: int, expected: list[int], left: int) -> None:
+    """The documented sizes (bot.matching.sizes): the fewest groups one off the size, larger first on a tie."""
     res = match(crowd(n), [], [], Rules(group_size=size))
     assert sorted(len(g.members) for g in res.groups) == expected
     assert len(res.left_out) == left
+
+
+def _expected_sizes(n: int, g: int) -> list[int]:
+    """Written out by hand from the rule, independently of bot.matching.sizes."""
+    q, r = divmod(n, g)
+    if r == 0:
+        return [g] * q
+    if g == 2:
+        return [2] * (q - 1) + [3]
+    if g == 3:
+        return [3] * (q - 1) + [4] if r == 1 else [2] + [3] * q
+    return {1: [4] * (q - 1) + [5], 2: [4] * (q - 2) + [5, 5], 3: [3] + [4] * q}[r]
+
+
+@pytest.mark.parametrize("exact_limit", PATHS)
+@pytest.mark.parametrize(
+    ("g", "n"), [(2, 500), (2, 501), (3, 600), (3, 601), (3, 602), (4, 800), (4, 801), (4, 802), (4, 803)]
+)
+def test_group_sizes_of_a_big_event_are_exact(g: int, n: int, exact_limit: int) -> None:
+    """With group size 3 and a count divisible by 3, every group is a trio (and so on): on the dense-scoring
+    path (above 400 members), with a popular interest so that plenty of groups tempt the matcher to grow."""
+    rnd = random.Random(n)
+    topics = [f"t{k}" for k in range(30)]
+    cands = [Candidate(k, frozenset(rnd.sample(topics, rnd.randint(1, 3)))) for k in range(n)]
+    res = match(cands, [], [], Rules(group_size=g), exact_limit=exact_limit)
+    assert not res.left_out
+    assert sorted(len(grp.members) for grp in res.groups) == sorted(_expected_sizes(n, g))
 
 
 def test_shared_interests_are_ordered_most_shared_then_rarest() -> None:
@@ -252,8 +294,7 @@ def test_lean_graph_of_a_big_event_keeps_the_hard_rules_round_after_round() -> N
     weights = [1 / (k + 1) for k in range(150)]
     n = 3501
     cands = [
-        Candidate(k, frozenset(rnd.choices(topics, weights, k=rnd.randint(1, 5))), platform="slack")
-        for k in range(n)
+        Candidate(k, frozenset(rnd.choices(topics, weights, k=rnd.randint(1, 5))), platform="slack") for k in range(n)
     ]
     blocks = [(rnd.randrange(n), rnd.randrange(n)) for _ in range(300)]
     blocked = {frozenset(b) for b in blocks}
