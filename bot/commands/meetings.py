@@ -52,8 +52,7 @@ def _id(value: str) -> int:
 async def _group(ctx: Context, group_id: int) -> booking.Group:
     """The group, locked, if the sender is one of the members who can still come."""
     member = ctx.require_member()
-    lock = ctx.session.get_bind().dialect.name == "postgresql"
-    group = await booking.load_group(ctx.session, group_id, lock=lock)
+    group = await booking.load_group(ctx.session, group_id, lock=True)
     if group is None:
         raise UserError(GONE)
     if member.id not in group.member_ids:

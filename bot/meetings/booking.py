@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.intros import texts as intro_texts
 from bot.meetings import calendar
 from bot.meetings import texts as meeting_texts
+from storage import intros as intro_queries
 from storage import meetings as queries
 from storage.models import (
     Event,
@@ -60,7 +61,7 @@ class Group:
 async def load_group(session: AsyncSession, group_id: int, *, lock: bool) -> Group | None:
     """The group (locked on PostgreSQL, so answers within one group are taken one at a time) and its members
     who can still meet; None when it is not an introduced group."""
-    group = await session.get(IntroGroup, group_id, with_for_update=lock)
+    group = await intro_queries.locked_group(session, group_id) if lock else await session.get(IntroGroup, group_id)
     if group is None or group.state != "introduced":
         return None
     event_id = await queries.group_event_id(session, group)
