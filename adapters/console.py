@@ -92,12 +92,15 @@ class ConsolePlatform:
         return Delivered(PLATFORM, address.user_id, str(next(self._ids)))
 
     async def edit(self, delivered: Delivered, message: Message) -> None:
-        self.show(delivered.chat_id, message, header=f"✎  (updated) to {delivered.chat_id}")
+        self.show(delivered.chat_id, message, header=f"✎  (updated) to {delivered.chat_id}", edited=True)
 
-    def show(self, user: str, message: Message, *, header: str | None = None) -> None:
+    def show(self, user: str, message: Message, *, header: str | None = None, edited: bool = False) -> None:
         self.sent.append((user, message))
+        # A number presses a button of the user's last message with buttons (a calendar file or a reminder after
+        # it leaves them pressable, as a chat app keeps them above). An edit replaces that message, so an edit
+        # without buttons (a poll after Done) leaves nothing to press: a number never acts on a closed message.
         flat = [b for row in message.buttons for b in row]
-        if flat:
+        if flat or edited:
             self.buttons[user] = flat
         if header:
             print(header, file=self.out)
@@ -109,6 +112,13 @@ class ConsolePlatform:
     def press(self, user: str, number: int) -> Button | None:
         choices = self.buttons.get(user, [])
         return choices[number - 1] if 1 <= number <= len(choices) else None
+
+
+PROMPT_NAME_LIMIT = 40  # characters of the user's name in the prompt; a long name would fill the terminal
+
+
+def prompt_name(name: str) -> str:
+    return name if len(name) <= PROMPT_NAME_LIMIT else name[: PROMPT_NAME_LIMIT - 1] + "…"
 
 
 def console_sender(name: str) -> Sender:
@@ -143,7 +153,7 @@ class Shell:
         if line.isascii() and line.isdigit() and len(line) < 4:
             button = self.console.press(sender.user_id, int(line))
             if button is None:
-                return f"There is no button {line} on your last message."
+                return f"There is no button {line} on your last message with buttons."
             return ButtonPress(sender, button.action, button.value)
         if line.startswith("/"):
             name, _, args = line[1:].partition(" ")
@@ -165,8 +175,8 @@ class Shell:
 
     def show(self, user_id: str, actions: list[Action]) -> None:
         for action in actions:
-            header = "✎  (updated)" if isinstance(action, EditOrigin) else None
-            self.console.show(user_id, action.message, header=header)
+            edited = isinstance(action, EditOrigin)
+            self.console.show(user_id, action.message, header="✎  (updated)" if edited else None, edited=edited)
 
     async def run(self, stream: TextIO) -> None:
         print(
@@ -175,7 +185,7 @@ class Shell:
         )
         loop = asyncio.get_running_loop()
         while True:
-            print(f"{self.user}> ", end="", file=self.console.out, flush=True)
+            print(f"{prompt_name(self.user)}> ", end="", file=self.console.out, flush=True)
             line = await loop.run_in_executor(None, stream.readline)
             if not line or line.strip() in ("/quit", "/exit"):
                 print(file=self.console.out)

@@ -73,14 +73,14 @@ class DemoConsole(ConsolePlatform):
     folded: int = 0
     inbox: list[tuple[str, Message]] = field(default_factory=list)
 
-    def show(self, user: str, message: Message, *, header: str | None = None) -> None:
+    def show(self, user: str, message: Message, *, header: str | None = None, edited: bool = False) -> None:
         self.inbox.append((user, message))
         if user in self.shown:
-            super().show(user, message, header=header)
+            super().show(user, message, header=header, edited=edited)
         else:
             self.sent.append((user, message))
             flat = [b for row in message.buttons for b in row]
-            if flat:
+            if flat or edited:
                 self.buttons[user] = flat
             self.folded += 1
 

@@ -80,7 +80,7 @@ async def test_a_whole_event_in_the_shell(database: Database) -> None:
     assert "everything about you is erased" in out
     assert "Joined: 1" in out and "Answered the poll: 1 of 1" in out  # Alice erased, Bob answered
     assert "Nobody to send to yet" in out  # Bob is paused and Alice is gone
-    assert "There is no button 9 on your last message." in out
+    assert "There is no button 9 on your last message with buttons." in out
     assert "Traceback" not in out + second.stderr
 
     async with database.transaction() as session:
