@@ -41,7 +41,8 @@ async def test_a_number_after_done_does_not_reopen_the_poll(sqlite_database: Dat
     after = await lines("1")  # the poll is closed: this must not toggle Python off
     assert "There is no button 1 on your last message with buttons." in after
     async with sqlite_database.transaction() as session:
-        chosen = (await session.scalars(select(InterestOption.label).join(MemberInterest, MemberInterest.option_id == InterestOption.id))).all()
+        picked = select(InterestOption.label).join(MemberInterest, MemberInterest.option_id == InterestOption.id)
+        chosen = (await session.scalars(picked)).all()
     assert chosen == ["Python"]
 
 
