@@ -16,6 +16,8 @@ from bot.errors import UserError
 from bot.messages import MessageBuilder, italic
 from storage.models import Conversation
 
+STOP_WORDS = frozenset({"cancel", "stop", "quit", "exit"})
+
 Parser = Callable[[Context, dict[str, Any], str], Any]
 Finisher = Callable[[Context, dict[str, Any]], Awaitable[None]]
 
@@ -68,6 +70,10 @@ class Forms:
         conversation = await ctx.session.get(Conversation, ctx.member.id)
         if conversation is None or conversation.form not in self._forms:
             return False
+        if text.strip().lower().strip(".!") in STOP_WORDS:  # "cancel" without the slash is not an answer
+            await ctx.session.delete(conversation)
+            ctx.reply(MessageBuilder().line("Cancelled: nothing was saved.").build())
+            return True
         form = self._forms[conversation.form]
         field = form.fields[conversation.step]
         try:

@@ -58,3 +58,15 @@ async def test_another_command_drops_the_form_and_says_so(talk: Talk) -> None:
     assert "What date" in await talk.say(OLIVIA, "Gala")
     assert "dropped the form" in await talk.say(OLIVIA, "/pause")
     assert "I answer to commands" in await talk.say(OLIVIA, "2026-12-10")
+
+
+async def test_cancel_without_the_slash_stops_the_form_instead_of_naming_the_event(talk: Talk, core: Core) -> None:
+    await talk.say(OLIVIA, "/newevent")
+    assert "Cancelled: nothing was saved." in await talk.say(OLIVIA, "Cancel")
+    assert "I answer to commands" in await talk.say(OLIVIA, "2026-12-10")  # the form is gone
+    await talk.say(OLIVIA, "/newevent")
+    await talk.say(OLIVIA, "Gala")
+    assert "Cancelled" in await talk.say(OLIVIA, "stop.")
+    async with core.database.transaction() as session:
+        assert (await session.scalars(select(Event))).all() == []
+        assert (await session.scalars(select(Conversation))).all() == []
