@@ -21,7 +21,7 @@ from adapters.dashboard import web
 from adapters.dashboard.web import PREFIX, CsrfRefused, checked_form, field
 from bot.errors import UserError
 from bot.services.dashboard.broadcasts import Draft
-from bot.services.dashboard.campaign import Change
+from bot.services.dashboard.campaign import Change, quoted
 from bot.services.dashboard.service import Dashboard, Viewer
 from bot.services.dashboard.signin import SESSION_LIFETIME, Forbidden, LinkRefused
 
@@ -280,5 +280,5 @@ class DashboardApp:
 
 def _done(change: Change) -> str:
     if change.action == "move":
-        return f"Moved “{change.title}” to {web.when(change.after)}."
-    return f"Turned “{change.title}” {change.action}."
+        return f"Moved {quoted(change.title)} to {web.when(change.after)}."
+    return f"Turned {quoted(change.title)} {change.action}."

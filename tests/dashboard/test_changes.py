@@ -184,3 +184,15 @@ async def test_each_delivery_report_counts_delivered_unreachable_failed_and_unce
         4, 1, 1, 1
     )  # fmt: skip
     assert report.report.waiting == 0
+
+
+async def test_a_refusal_quotes_a_step_title_once_and_says_what_became_of_it(site: Site) -> None:
+    service, viewer, event_id = await olivia(site)
+    with pytest.raises(UserError) as before:  # the title is a quotation itself
+        await service.propose_step_change(viewer, event_id, "followup", "move", "0", "09:00")
+    assert "“Did you meet?” and feedback is about the event itself" in before.value.message
+    async with site.database.transaction() as session:
+        await session.execute(update(CampaignStep).where(CampaignStep.key == "reminder").values(status="skipped"))
+    with pytest.raises(UserError) as skipped:
+        await service.propose_step_change(viewer, event_id, "reminder", "off", "", "")
+    assert skipped.value.message.startswith("“Reminder with RSVP” was skipped: only steps still to come")

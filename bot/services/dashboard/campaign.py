@@ -101,6 +101,14 @@ async def timeline(session: AsyncSession, event: Event) -> list[StepView]:
     return [view(step, event.time_zone) for step in await steps_of(session, event.id)]
 
 
+ALREADY: dict[str, str] = {StepStatus.DONE: "has already gone out", StepStatus.SKIPPED: "was skipped"}
+
+
+def quoted(title: str) -> str:
+    """The title in quotation marks, once: some titles are quotations already (“Did you meet?” and feedback)."""
+    return title if title.startswith("“") else f"“{title}”"
+
+
 def find(steps: list[CampaignStep], key: str) -> CampaignStep:
     for step in steps:
         if step.key == key:
@@ -112,7 +120,8 @@ def propose(event: Event, step: CampaignStep, action: str, offset: str, at: str,
     """The change asked for, checked; nothing is changed yet."""
     title = TITLES.get(step.kind, step.kind)
     if step.status != StepStatus.PENDING:
-        raise UserError(f"“{title}” has already {step.status}: only steps still to come can change.")
+        already = ALREADY.get(step.status, "has already run")
+        raise UserError(f"{quoted(title)} {already}: only steps still to come can change.")
     zone = ZoneInfo(event.time_zone)
     before = step.due_at.astimezone(zone)
     if action in ("off", "on"):
@@ -120,7 +129,7 @@ def propose(event: Event, step: CampaignStep, action: str, offset: str, at: str,
     if action != "move":
         raise UserError("Choose to move the step, or to turn it off or on.")
     if step.day_offset is None or step.kind == "broadcast":
-        raise UserError(f"“{title}” is not tied to a day of the event, so it cannot be moved here.")
+        raise UserError(f"{quoted(title)} is not tied to a day of the event, so it cannot be moved here.")
     days = parsing.small_int(offset, signed=True)
     if days is None or not -60 <= days <= 60:
         raise UserError("Give the day as a whole number of days from the event, from -60 to 60 (-1 is the day before).")
@@ -129,9 +138,9 @@ def propose(event: Event, step: CampaignStep, action: str, offset: str, at: str,
     if due <= now:
         raise UserError("That time has already passed. Pick a later one.")
     if step.kind in PRE_EVENT and due >= event.starts_at:
-        raise UserError(f"“{title}” is sent before the event: pick a time before it starts.")
+        raise UserError(f"{quoted(title)} is sent before the event: pick a time before it starts.")
     if step.kind in AFTER_EVENT and due <= event.starts_at:
-        raise UserError(f"“{title}” is about the event itself: pick a time after it starts.")
+        raise UserError(f"{quoted(title)} is about the event itself: pick a time after it starts.")
     return Change(step.key, title, "move", before, due.astimezone(zone), days, clock_time)
 
 
