@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.campaign.plan import PRE_EVENT
+from bot.campaign.plan import PRE_EVENT, TITLES
 from bot.campaign.steps import HANDLERS, StepRun, schedule_next_round
 from bot.clock import Clock
 from bot.context import Policy
 from bot.errors import UserError
 from bot.intros.candidates import wake_expired_pauses
+from bot.messages import Message, MessageBuilder, bold
+from bot.organiser_notes import tell_organisers
 from storage import schedule
 from storage.database import Database
 from storage.models import CampaignStep, Event, StepStatus
@@ -26,6 +28,21 @@ from storage.models import CampaignStep, Event, StepStatus
 log = logging.getLogger(__name__)
 
 LATE_GRACE = timedelta(days=2)  # how late an after-the-event step may still run
+
+
+BY_HAND = {  # what an organiser can do instead of a failed step
+    "intros": "Run /match now to make the introductions by hand.",
+    "community_round": "Run /match now for this round; the next one is scheduled as usual.",
+}
+
+
+def failed_step_note(event: Event, step: CampaignStep) -> Message:
+    """The organiser's notice that a step did not go out: which one, and what to do instead."""
+    builder = MessageBuilder().line(
+        "⚠️ ", bold(TITLES.get(step.kind, step.kind)), " for ", bold(event.name), " could not go out, so I skipped it."
+    )
+    builder.line(BY_HAND.get(step.kind, "Nothing of it was sent. You can send it yourself with /broadcast."))
+    return builder.build()
 
 
 class CampaignRunner:
@@ -54,6 +71,7 @@ class CampaignRunner:
             reason = error.message if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
             log.exception("campaign step failed", extra={"event_id": event.id, "step": step.key})
             step.status, step.note = StepStatus.SKIPPED, f"failed: {reason}"[:200]
+            await tell_organisers(session, event, f"step-failed:{step.id}", failed_step_note(event, step), now)
             if step.kind == "community_round":
                 schedule_next_round(session, event, step, now)
 
