@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import random
 import re
 
 from sqlalchemy import select
 
-from adapters.console import ConsolePlatform, Shell, prompt_name
+from adapters.console import prompt_name
 from bot.clock import ManualClock
-from bot.context import Policy
-from bot.core import Core
-from bot.delivery import Delivery
 from storage.database import Database
 from storage.models import InterestOption, MemberInterest
+from tests.cli.harness import ShellRun
 
 
 async def test_a_number_after_done_does_not_reopen_the_poll(sqlite_database: Database, clock: ManualClock) -> None:
-    out = io.StringIO()
-    console = ConsolePlatform(out=out)
-    delivery = Delivery(sqlite_database, {"console": console}, clock)
-    shell = Shell(Core(sqlite_database, clock, Policy(), rng=random.Random(3)), delivery, console, user="Olivia")
-
-    async def lines(*script: str) -> str:
-        start = out.tell()
-        for line in script:
-            await shell.step(line)
-        return out.getvalue()[start:]
+    lines = ShellRun.start(sqlite_database, clock).lines
 
     created = await lines('/newevent "Mixer" 2026-12-10 18:30 Europe/London', "/poll Python, Hiking")
     code = re.search(r"Join code: (\w+)", created)

@@ -3,35 +3,22 @@ file is printed as an attachment, the reminder at the right local minute, and a 
 
 from __future__ import annotations
 
-import io
-import random
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
 
-from adapters.console import ConsolePlatform, Shell
 from bot.clock import ManualClock
-from bot.context import Policy
-from bot.core import Core
-from bot.delivery import Delivery
 from storage.database import Database
+from tests.cli.harness import ShellRun
 
 LONDON = ZoneInfo("Europe/London")
 
 
 async def test_book_a_meeting_in_the_shell(sqlite_database: Database, clock: ManualClock) -> None:
-    out = io.StringIO()
-    console = ConsolePlatform(out=out)
-    delivery = Delivery(sqlite_database, {"console": console}, clock)
-    shell = Shell(Core(sqlite_database, clock, Policy(), rng=random.Random(3)), delivery, console, user="Olivia")
-
-    async def lines(*script: str) -> str:
-        start = out.tell()
-        for line in script:
-            await shell.step(line)
-        return out.getvalue()[start:]
+    run = ShellRun.start(sqlite_database, clock)
+    lines, out, console, delivery = run.lines, run.out, run.console, run.delivery
 
     created = await lines('/newevent "Mixer" 2026-12-10 18:30 Europe/London', "/poll Python, Hiking, Design")
     code = re.search(r"Join code: (\w+)", created)
