@@ -49,3 +49,7 @@ class ChatMoved(DeliveryError):
 
 class ChannelUnavailable(DeliveryError):
     """The bot is not in the linked channel (Slack's not_in_channel): an organiser must invite it."""
+
+
+class ClaimLost(IcebreakerError):
+    """A worker's lease on a row ran out and another worker took the row: this worker's work must not commit."""

@@ -43,9 +43,8 @@ def build(settings: Settings, core: Core, http: HttpServer) -> TelegramAdapter:
         .base_file_url(file_url(settings.telegram_api_url))
         .job_queue(None)
         .write_timeout(20)
+        .updater(None)  # the adapter polls itself, recording before it confirms an offset
     )
-    if webhook is not None:
-        builder = builder.updater(None)
     adapter = TelegramAdapter(
         core, builder.build(), webhook_url=webhook, webhook_secret=webhook_secret(settings, token) if webhook else None
     )
