@@ -55,13 +55,28 @@ class Delivery:
     async def recover(self) -> int:
         """Rows of a dead process: claimed ones go back to the queue; ones mid-send become 'uncertain'."""
         async with self.database.transaction() as session:
-            return await outbox.recover_after_restart(session, self.clock.now())
+            uncertain = await outbox.recover_after_restart(session, self.clock.now())
+        self._log_uncertain(uncertain, "its worker stopped while sending")
+        return len(uncertain)
+
+    def _log_uncertain(self, row_ids: list[int], why: str) -> None:
+        """One line per row, from whichever replica marks it: operators see each message that may be missing."""
+        for row_id in row_ids:
+            log.warning("outbox row marked uncertain: %s", why, extra={"outbox_id": row_id, "worker": self.worker_id})
 
     async def run_once(self, batch: int = 50) -> dict[Outcome, int]:
         """Send every row that is due now; returns how many ended in each outcome."""
-        totals: dict[Outcome, int] = {"sent": 0, "unreachable": 0, "failed": 0, "retrying": 0, "deferred": 0}
+        totals: dict[Outcome, int] = {
+            "sent": 0,
+            "unreachable": 0,
+            "failed": 0,
+            "uncertain": 0,
+            "retrying": 0,
+            "deferred": 0,
+        }
         async with self.database.transaction() as session:
-            await outbox.recover(session, self.clock.now(), expired_only=True)
+            orphaned = await outbox.recover(session, self.clock.now(), expired_only=True)
+        self._log_uncertain(orphaned, "its worker's lease ran out while sending")
         while True:
             async with self.database.transaction() as session:
                 rows = await outbox.claim_due(
@@ -124,4 +139,6 @@ class Delivery:
             mine = (OutboxMessage.id == row.id) & (OutboxMessage.claimed_by == self.worker_id)
             await session.execute(update(OutboxMessage).where(mine).values(**values))
             await apply_consequences(session, row, result, self.clock.now())
+        if result.outcome == "uncertain":
+            self._log_uncertain([row.id], "the platform may have received it (" + str(values.get("error")) + ")")
         return result.outcome

@@ -35,6 +35,11 @@ class TransientDeliveryError(DeliveryError):
     """A timeout or a server error: retry with backoff."""
 
 
+class DeliveryUncertain(DeliveryError):
+    """The request may have reached the platform (a read timeout, a connection dropped after sending): sending it
+    again could deliver it twice, so the row becomes 'uncertain' instead of being retried."""
+
+
 class PermanentDeliveryError(DeliveryError):
     """The platform refused the message for good (bad request)."""
 

@@ -124,9 +124,9 @@ async def start_sending(session: AsyncSession, row_id: int, worker_id: str, leas
     return result.first() is not None
 
 
-async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -> int:
+async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -> list[int]:
     """Rows of a worker that died. Claimed but never sent: back to the queue. Mid-send: we cannot know whether
-    they arrived, so they become 'uncertain' and are never re-sent. Returns how many became uncertain."""
+    they arrived, so they become 'uncertain' and are never re-sent. Returns the ids that became uncertain."""
 
     def orphaned(status: OutboxStatus) -> Any:
         query = update(OutboxMessage).where(OutboxMessage.status == status)
@@ -140,10 +140,10 @@ async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -
     result = await session.execute(
         orphaned(OutboxStatus.SENDING).values(status=OutboxStatus.UNCERTAIN).returning(OutboxMessage.id)
     )
-    return len(result.all())
+    return [row_id for (row_id,) in result.all()]
 
 
-async def recover_after_restart(session: AsyncSession, now: datetime) -> int:
+async def recover_after_restart(session: AsyncSession, now: datetime) -> list[int]:
     """At start-up. SQLite serves one process, so every row left claimed or mid-send is orphaned; on PostgreSQL
     other replicas may be mid-send, so only rows whose lease has expired are taken."""
     single_process = session.get_bind().dialect.name == "sqlite"

@@ -21,6 +21,7 @@ import warnings
 from contextvars import ContextVar
 from datetime import timedelta
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from telegram import BotCommand, InputFile, LinkPreviewOptions, Update
@@ -43,6 +44,7 @@ from bot.errors import (
     ChatMoved,
     ClaimLost,
     DeliveryError,
+    DeliveryUncertain,
     PermanentDeliveryError,
     RateLimited,
     RecipientUnreachable,
@@ -358,9 +360,21 @@ def delivery_error(error: TelegramError) -> DeliveryError:
         if any(hint in error.message.lower() for hint in UNREACHABLE_HINTS):
             return RecipientUnreachable(error.message)
         return PermanentDeliveryError(error.message)
-    if isinstance(error, NetworkError):  # TimedOut, connection errors, and every 5xx
+    if isinstance(error, NetworkError) and may_have_arrived(error):
+        return DeliveryUncertain(error.message)
+    if isinstance(error, NetworkError):  # never sent (no connection, pool full) or refused with a 5xx
         return TransientDeliveryError(error.message)
     return PermanentDeliveryError(error.message)
+
+
+def may_have_arrived(error: NetworkError) -> bool:
+    """PTB raises TimedOut / NetworkError from the httpx error underneath. A request that never left (no
+    connection, connection pool full) can be sent again; a read or write timeout, or a connection dropped
+    mid-request, may have reached Telegram, which then sent the message."""
+    cause = error.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    return isinstance(cause, httpx.TransportError)
 
 
 def _number(value: str) -> int:
