@@ -98,7 +98,7 @@ async def _burst(stop_signal: signal.Signals, database: Database) -> tuple[Stand
 
             await asyncio.gather(*(send(u) for u in updates))
             for update in retry:  # Telegram sends again what it did not see answered 200
-                while not await _post(session, second_port, update):
+                while not await _post(session, second_port, update):  # noqa: ASYNC110 (another process)
                     await asyncio.sleep(0.1)
         _, first_err = await asyncio.wait_for(first.communicate(), timeout=60)
         await _all_handled(database)
