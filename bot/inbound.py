@@ -27,7 +27,7 @@ from storage.inbox import ClaimedUpdate, NewUpdate
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE = timedelta(seconds=10)
+DEFAULT_LEASE = timedelta(seconds=6)  # renewed every third of it
 
 
 class Completion:

@@ -124,6 +124,24 @@ async def start_sending(session: AsyncSession, row_id: int, worker_id: str, leas
     return result.first() is not None
 
 
+async def renew(session: AsyncSession, row_ids: Collection[int], worker_id: str, lease_until: datetime) -> int:
+    """Extend the lease on the rows this worker still holds (claimed or mid-send); returns how many it holds.
+    A row another worker has taken over is left alone."""
+    if not row_ids:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.claimed_by == worker_id,
+            OutboxMessage.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
+        )
+        .values(lease_until=lease_until)
+        .returning(OutboxMessage.id)
+    )
+    return len(result.all())
+
+
 async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -> list[int]:
     """Rows of a worker that died. Claimed but never sent: back to the queue. Mid-send: we cannot know whether
     they arrived, so they become 'uncertain' and are never re-sent. Returns the ids that became uncertain."""
