@@ -12,6 +12,7 @@ from typing import Protocol
 from adapters import dashboard
 from adapters.http import HttpServer
 from adapters.metrics import Metrics, install
+from bot.budget import SharedBudget
 from bot.campaign.runner import CampaignRunner
 from bot.clock import Clock, SystemClock
 from bot.context import Policy
@@ -48,12 +49,14 @@ class Wakeup:
         self.event.set()
 
 
-def configured_adapters(settings: Settings, core: Core, http: HttpServer) -> list[Adapter]:
+def configured_adapters(
+    settings: Settings, core: Core, http: HttpServer, budget: SharedBudget | None = None
+) -> list[Adapter]:
     adapters: list[Adapter] = []
     if settings.telegram_token is not None:
         from adapters.telegram import build as build_telegram
 
-        adapters.append(build_telegram(settings, core, http))
+        adapters.append(build_telegram(settings, core, http, budget=budget))
     if settings.slack_bot_token is not None:
         from adapters.slack import build as build_slack
 
@@ -93,10 +96,11 @@ async def serve(
     )
     core = Core(database, clock, policy, on_queued=wakeup, observe=metrics.observe, links=links)
     dashboard.build(settings, Dashboard(database, clock, links, on_queued=wakeup), http)
-    adapters = configured_adapters(settings, core, http)
+    budget = SharedBudget(database, LIMITS)  # one per platform account, across replicas, replies included
+    adapters = configured_adapters(settings, core, http, budget)
     install(http, metrics, database)
     http.add_health_check("database", lambda: _database_ok(database))
-    delivery = Delivery(database, {a.name: a for a in adapters}, clock, limits=LIMITS)
+    delivery = Delivery(database, {a.name: a for a in adapters}, clock, limits=LIMITS, budget=budget)
     await delivery.recover()  # logs a line for each row it marks uncertain
     campaign = CampaignRunner(database, clock, policy)
     stop = stop or asyncio.Event()

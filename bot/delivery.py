@@ -16,12 +16,13 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import update
 
 from bot.broadcast_progress import update_progress
+from bot.budget import SharedBudget
 from bot.clock import Clock
 from bot.delivery_outcomes import Outcome, Result, apply_consequences, classify
 from bot.messages import Address, Message
@@ -49,7 +50,10 @@ class Delivery:
         sleep: Sleep = asyncio.sleep,
         lease: timedelta = DEFAULT_LEASE,
         worker_id: str | None = None,
+        budget: SharedBudget | None = None,
     ) -> None:
+        """``budget``: the send budget shared by every replica (production); without it, ``limits`` are kept
+        per process, on ``clock`` (tests that move time themselves)."""
         self.database = database
         self.platforms = platforms
         self.clock = clock
@@ -57,6 +61,7 @@ class Delivery:
         self.sleep = sleep
         self.lease = lease
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
+        self.budget = budget
 
     async def recover(self) -> int:
         """Rows of a dead process: claimed ones go back to the queue; ones mid-send become 'uncertain'."""
@@ -119,21 +124,20 @@ class Delivery:
             "channel" if row.address_kind == "channel" else "group" if row.address_kind == "group" else "member"
         )
         is_group = kind == "channel"
-        chat_wait = self.limiter.chat_wait(row.platform, row.address, is_group, self.clock.now())
-        if chat_wait > 0:
-            result = Result(
-                "deferred",
-                {
-                    "status": OutboxStatus.QUEUED,
-                    "attempts": row.attempts - 1,
-                    "not_before": self.clock.now() + timedelta(seconds=chat_wait),
-                },
-            )
-            return await self._record(row, result)
-        overall_wait = self.limiter.overall_wait(row.platform, self.clock.now())
-        if overall_wait > 0:
-            await self.sleep(overall_wait)
-        self.limiter.record(row.platform, row.address, is_group, self.clock.now())
+        if self.budget is not None:
+            slot = await self.budget.reserve(row.platform, row.address, is_group, wait_for_chat=False)
+            if slot.deferred_until is not None:  # the chat's turn is later: send others meanwhile
+                return await self._record(row, self._deferred(row, slot.deferred_until))
+            if slot.wait > 0:
+                await self.sleep(slot.wait)
+        else:
+            chat_wait = self.limiter.chat_wait(row.platform, row.address, is_group, self.clock.now())
+            if chat_wait > 0:
+                return await self._record(row, self._deferred(row, self.clock.now() + timedelta(seconds=chat_wait)))
+            overall_wait = self.limiter.overall_wait(row.platform, self.clock.now())
+            if overall_wait > 0:
+                await self.sleep(overall_wait)
+            self.limiter.record(row.platform, row.address, is_group, self.clock.now())
         async with self.database.transaction() as session:
             if not await outbox.start_sending(session, row.id, self.worker_id, self.clock.now() + self.lease):
                 return "deferred"  # our lease ran out and the row was given to another worker
@@ -153,6 +157,10 @@ class Delivery:
             }
             result = Result("sent", sent)
         return await self._record(row, result)
+
+    @staticmethod
+    def _deferred(row: Claimed, until: datetime) -> Result:
+        return Result("deferred", {"status": OutboxStatus.QUEUED, "attempts": row.attempts - 1, "not_before": until})
 
     async def _record(self, row: Claimed, result: Result) -> Outcome:
         values = {**result.values, "lease_until": None}

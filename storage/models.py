@@ -567,3 +567,13 @@ class InboxUpdate(Base):
     lease_until: Mapped[datetime | None]
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+
+
+class RateSlot(Base):
+    """A shared send budget (GCRA, a token bucket kept as one time): ``next_at`` is when the next send under
+    ``key`` (a platform account, or one of its chats) may go. Every replica reserves its sends here."""
+
+    __tablename__ = "rate_slots"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[datetime]

@@ -39,6 +39,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.render import Rendered, deep_link, qr_png, render, split
 from adapters.telegram.translate import translate
+from bot.budget import SharedBudget
 from bot.core import Core
 from bot.errors import (
     ChatMoved,
@@ -53,7 +54,9 @@ from bot.errors import (
 from bot.inbound import Completion, Inbound
 from bot.messages import Address, Attachment, EditOrigin, Message
 from bot.port import Delivered
+from storage import outbox
 from storage.inbox import ClaimedUpdate, NewUpdate
+from storage.outbox import NewMessage
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,7 @@ class TelegramAdapter:
         webhook_secret: str | None = None,
         poll_timeout: float = 10.0,
         inbound: Inbound | None = None,
+        budget: SharedBudget | None = None,
     ) -> None:
         self.core = core
         self.application = application
@@ -93,6 +97,7 @@ class TelegramAdapter:
         self.poll_timeout = poll_timeout
         self.inbound = inbound or Inbound(core.database, core.clock)
         self.inbound.register(PLATFORM, self._process)
+        self.budget = budget
         self._accepting = False
         self._polling: asyncio.Task[None] | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
@@ -222,19 +227,45 @@ class TelegramAdapter:
                 log.warning("update taken over by another replica", extra={"update": update.update_id})
                 return
             chat = update.effective_chat
-            for action in actions:
+            for number, action in enumerate(actions):
+                if chat is None:
+                    break
+                is_group = chat.type != "private"
                 try:
+                    if self.budget is not None:  # answers wait in the same line as the outbox's sends
+                        await self.budget.wait_turn(PLATFORM, str(chat.id), is_group)
                     origin = query.message if query is not None else None
                     if isinstance(action, EditOrigin) and isinstance(origin, TelegramMessage):
                         await self._replace(origin.chat_id, origin.message_id, action.message)
-                    elif chat is not None:
+                    else:
                         await self._post(chat.id, action.message)
+                except RetryAfter as refused:
+                    await self._answer_later(update.update_id, number, chat.id, is_group, action.message, refused)
                 except TelegramError:
                     log.warning("could not answer an update", exc_info=True, extra={"update": update.update_id})
         finally:
             if query is not None:
                 with contextlib.suppress(TelegramError):
                     await query.answer()
+
+    async def _answer_later(
+        self, update_id: int, number: int, chat_id: int, is_group: bool, message: Message, refused: RetryAfter
+    ) -> None:
+        """Flood control refused an answer: it goes to the outbox, which sends it once the wait is over."""
+        wait = delivery_error(refused)
+        delay = wait.retry_after if isinstance(wait, RateLimited) else 1.0
+        now = self.core.clock.now()
+        later = NewMessage(
+            f"reply:{PLATFORM}:{update_id}:{number}",
+            PLATFORM,
+            str(chat_id),
+            message.to_dict(),
+            address_kind="channel" if is_group else "member",
+            not_before=now + timedelta(seconds=delay),
+        )
+        async with self.core.database.transaction() as session:
+            await outbox.enqueue(session, [later], now)
+        log.info("answer queued after a 429", extra={"update": update_id, "retry_after": delay})
 
     async def _on_error(self, update: object, context: Context) -> None:
         log.error("error while handling a Telegram update", exc_info=context.error)

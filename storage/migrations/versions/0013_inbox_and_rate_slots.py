@@ -1,4 +1,4 @@
-"""inbox: platform updates recorded before they are acknowledged, claimed under leases like outbox rows
+"""inbox and rate slots: updates recorded before they are acknowledged; send budgets shared by all replicas
 
 Revision ID: 0013
 Revises: 0012
@@ -37,8 +37,16 @@ def upgrade() -> None:
         batch_op.create_index("ix_inbox_pending", ["status", "platform"], unique=False)
         batch_op.create_index("ix_inbox_chat", ["platform", "chat", "id"], unique=False)
 
+    op.create_table(
+        "rate_slots",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_slots")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("rate_slots")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_chat")
         batch_op.drop_index("ix_inbox_pending")
