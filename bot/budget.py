@@ -73,7 +73,7 @@ class SharedBudget:
             turn = await ratebudget.reserve(session, now, account, per_chat, wait_for_chat=wait_for_chat)
         if turn.at is None:
             return Slot(0.0, turn.chat_free_at)
-        return Slot(max(0.0, (turn.at - now).total_seconds()))
+        return Slot(max(0.0, (turn.at - self.now()).total_seconds()))  # from now, after the transaction
 
     async def wait_turn(self, platform: str, chat: str, is_group: bool) -> None:
         """For an answer to a command: wait in line (account and chat) until it may go."""
