@@ -29,6 +29,7 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 LIMITS = {"telegram": TELEGRAM_LIMITS, "slack": SLACK_LIMITS}
+SHUTDOWN_GRACE = 20.0  # seconds for the send in progress at SIGTERM
 
 
 class Adapter(Platform, Protocol):
@@ -125,14 +126,34 @@ async def serve(
     try:
         await stop.wait()
     finally:
-        ticker.stop()
+        await _shut_down(adapters, ticker, delivery, deliverer, wakeup)
+        await http.stop()
+        await database.dispose()
+
+
+async def _shut_down(
+    adapters: list[Adapter], ticker: Ticker, delivery: Delivery, deliverer: asyncio.Task[None], wakeup: Wakeup
+) -> None:
+    """SIGTERM: stop accepting (Telegram's webhook answers 503 and polling stops; what was accepted is already
+    in the inbox), let the send in progress finish and hand the rest of the batch back, then stop the adapters
+    (each finishes the update in hand; the others stay in the inbox for another replica)."""
+    for adapter in adapters:
+        stop_accepting = getattr(adapter, "stop_accepting", None)
+        if stop_accepting is not None:
+            await stop_accepting()
+    ticker.stop()
+    delivery.stop()
+    wakeup.event.set()
+    try:
+        async with asyncio.timeout(SHUTDOWN_GRACE):
+            await deliverer
+    except TimeoutError:
+        log.warning("delivery still busy at shutdown; its rows return when their lease runs out")
         deliverer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await deliverer
-        for adapter in reversed(adapters):
-            await adapter.stop()
-        await http.stop()
-        await database.dispose()
+    for adapter in reversed(adapters):
+        await adapter.stop()
 
 
 async def _campaign_then_wake(campaign: CampaignRunner, wakeup: Wakeup) -> None:

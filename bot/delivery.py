@@ -62,6 +62,12 @@ class Delivery:
         self.lease = lease
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
         self.budget = budget
+        self.stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Graceful shutdown: the send in progress finishes, the batch's other rows go back to the queue (for
+        another replica, or this one's successor) and ``run_once`` returns."""
+        self.stopping.set()
 
     async def recover(self) -> int:
         """Rows of a dead process: claimed ones go back to the queue; ones mid-send become 'uncertain'."""
@@ -88,7 +94,7 @@ class Delivery:
         async with self.database.transaction() as session:
             orphaned = await outbox.recover(session, self.clock.now(), expired_only=True)
         self._log_uncertain(orphaned, "its worker's lease ran out while sending")
-        while True:
+        while not self.stopping.is_set():
             async with self.database.transaction() as session:
                 rows = await outbox.claim_due(
                     session, self.clock.now(), batch, self.platforms.keys(), self.worker_id, self.lease
@@ -98,7 +104,11 @@ class Delivery:
             broadcasts: set[int] = set()
             renewing = asyncio.create_task(self._renew([row.id for row in rows]))
             try:
-                for row in rows:
+                for number, row in enumerate(rows):
+                    if self.stopping.is_set():
+                        async with self.database.transaction() as session:
+                            await outbox.hand_back(session, [r.id for r in rows[number:]], self.worker_id)
+                        break
                     totals[await self._send_one(row)] += 1
                     if row.broadcast_id is not None:
                         broadcasts.add(row.broadcast_id)
@@ -108,6 +118,7 @@ class Delivery:
                     await renewing
             for broadcast_id in sorted(broadcasts):
                 await update_progress(self.database, self.platforms, broadcast_id)
+        return totals
 
     async def _renew(self, row_ids: list[int]) -> None:
         """Keep the batch's leases while this worker is alive (real time: the lease guards against real deaths)."""

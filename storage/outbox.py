@@ -142,6 +142,21 @@ async def renew(session: AsyncSession, row_ids: Collection[int], worker_id: str,
     return len(result.all())
 
 
+async def hand_back(session: AsyncSession, row_ids: Collection[int], worker_id: str) -> int:
+    """Rows this worker claimed but will not send (it is shutting down): back to the queue, at once."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.claimed_by == worker_id,
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+        )
+        .values(status=OutboxStatus.QUEUED, claimed_by=None, lease_until=None, attempts=OutboxMessage.attempts - 1)
+        .returning(OutboxMessage.id)
+    )
+    return len(result.all())
+
+
 async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -> list[int]:
     """Rows of a worker that died. Claimed but never sent: back to the queue. Mid-send: we cannot know whether
     they arrived, so they become 'uncertain' and are never re-sent. Returns the ids that became uncertain."""

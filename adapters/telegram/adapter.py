@@ -134,16 +134,20 @@ class TelegramAdapter:
         """Stop taking updates (the webhook answers 503, so Telegram keeps them; polling stops before confirming
         what it has not recorded), finish the update in hand (the rest stay in the inbox for any replica), then
         close the HTTP clients."""
+        await self.stop_accepting()
+        await self.inbound.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def stop_accepting(self) -> None:
+        """The first step of a shutdown: no new updates (the webhook answers 503; polling stops)."""
         self._accepting = False
         if self._polling is not None:
             self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling
             self._polling = None
-        await self.inbound.stop()
-        if self.application.running:
-            await self.application.stop()
-        await self.application.shutdown()
 
     async def healthy(self) -> bool:
         polling_ok = self.webhook_url is not None or (self._polling is not None and not self._polling.done())

@@ -128,3 +128,21 @@ async def test_a_live_slow_worker_keeps_its_rows(database: Database, clock: Manu
 async def _lease(database: Database) -> datetime | None:
     async with database.transaction() as session:
         return await session.scalar(select(OutboxMessage.lease_until))
+
+
+async def test_a_graceful_stop_finishes_the_send_in_hand_and_hands_back_the_rest(
+    database: Database, clock: ManualClock
+) -> None:
+    await _queue(database, clock.now(), ("u1", "member"), ("u2", "member"), ("u3", "member"))
+    platform = GatedPlatform(gated={"u1"})
+    a = Delivery(database, {"console": platform}, clock, worker_id="a")
+    running = asyncio.create_task(a.run_once(batch=10))
+    await platform.reached.wait()  # sending note:0, holding note:1 and note:2
+    a.stop()  # SIGTERM
+    platform.gate.set()
+    assert (await running)["sent"] == 1
+    assert platform.sent == ["u1"]
+    assert await _rows(database) == {"note:0": ("sent", "a"), "note:1": ("queued", None), "note:2": ("queued", None)}
+    b = Delivery(database, {"console": platform}, clock, worker_id="b")  # another replica, at once: no lease to wait
+    assert (await b.run_once())["sent"] == 2
+    assert sorted(platform.sent) == ["u1", "u2", "u3"]
