@@ -91,10 +91,12 @@ class Delivery:
             "retrying": 0,
             "deferred": 0,
         }
-        async with self.database.transaction() as session:
-            orphaned = await outbox.recover(session, self.clock.now(), expired_only=True)
-        self._log_uncertain(orphaned, "its worker's lease ran out while sending")
         while not self.stopping.is_set():
+            # Before every batch, not once per call: a call lasts as long as the queue does (a whole broadcast),
+            # and a dead replica's rows must come back within a lease, not when the broadcast is over.
+            async with self.database.transaction() as session:
+                orphaned = await outbox.recover(session, self.clock.now(), expired_only=True)
+            self._log_uncertain(orphaned, "its worker's lease ran out while sending")
             async with self.database.transaction() as session:
                 rows = await outbox.claim_due(
                     session, self.clock.now(), batch, self.platforms.keys(), self.worker_id, self.lease
