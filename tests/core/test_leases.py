@@ -20,7 +20,7 @@ from bot.port import Delivered
 from bot.ratelimit import RateLimits
 from storage.database import Database
 from storage.models import OutboxMessage
-from storage.outbox import NewMessage, enqueue
+from storage.outbox import NewMessage, claim_due, enqueue
 
 
 @dataclass
@@ -146,3 +146,28 @@ async def test_a_graceful_stop_finishes_the_send_in_hand_and_hands_back_the_rest
     b = Delivery(database, {"console": platform}, clock, worker_id="b")  # another replica, at once: no lease to wait
     assert (await b.run_once())["sent"] == 2
     assert sorted(platform.sent) == ["u1", "u2", "u3"]
+
+
+@dataclass
+class SlowClockPlatform(GatedPlatform):
+    """Each send takes ``step`` of the test's clock (a long broadcast, compressed)."""
+
+    clock: ManualClock | None = None
+    step: timedelta = timedelta(seconds=4)
+
+    async def send(self, address: Address, message: Message) -> Delivered:
+        assert self.clock is not None
+        self.clock.advance(self.step)
+        return await super().send(address, message)
+
+
+async def test_a_dead_workers_rows_come_back_during_a_long_broadcast_not_after_it(
+    database: Database, clock: ManualClock
+) -> None:
+    await _queue(database, clock.now(), *((f"u{n}", "member") for n in range(12)))
+    async with database.transaction() as session:  # a replica claims the first three rows and dies
+        await claim_due(session, clock.now(), 3, ["console"], "dead", timedelta(seconds=6))
+    platform = SlowClockPlatform(clock=clock)
+    b = Delivery(database, {"console": platform}, clock, worker_id="b", lease=timedelta(minutes=5))
+    assert (await b.run_once(batch=2))["sent"] == 12  # one call: the dead rows were taken back along the way
+    assert platform.sent.index("u0") < len(platform.sent) - 1  # ...before the queue ran dry, not after it
