@@ -67,6 +67,7 @@ class Inbound:
         self._arrived = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._busy = False  # handling an update (its answers may still be going out after the commit)
 
     def register(self, platform: str, handler: Handler) -> None:
         self.handlers[platform] = handler
@@ -100,6 +101,7 @@ class Inbound:
     async def _handle(self, update: ClaimedUpdate) -> None:
         completion = Completion(update, self.worker_id, self.clock)
         renewing = asyncio.create_task(self._renew(update, completion))
+        self._busy = True
         try:
             await self.handlers[update.platform](update, completion)
         except ClaimLost:
@@ -108,6 +110,7 @@ class Inbound:
         except Exception:
             log.exception("inbox update could not be handled", extra={"inbox_id": update.id})
         finally:
+            self._busy = False
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
@@ -138,6 +141,15 @@ class Inbound:
         if self._task is not None:
             await self._task
             self._task = None
+
+    async def idle(self) -> None:
+        """Wait until nothing recorded is left to handle (callers bound it with asyncio.timeout)."""
+        while True:
+            async with self.database.read() as session:
+                if not self._busy and not await inbox.pending(session):
+                    return
+            self._arrived.set()
+            await asyncio.sleep(0.02)
 
     @property
     def running(self) -> bool:

@@ -7,6 +7,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http import HttpServer
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from adapters.slack.listeners import Core
+from bot.core import Core as RealCore
+from bot.inbound import Inbound
 from bot.settings import Settings, SettingsError
 
 API_TIMEOUT = 10  # seconds for one Web API call; a timeout is a transient delivery error
@@ -32,7 +34,9 @@ def build(settings: Settings, core: Core, http: HttpServer) -> SlackAdapter:
         timeout=API_TIMEOUT,
         retry_handlers=[],  # no silent retries: 429s, timeouts and 5xx go back to the outbox as outcomes
     )
-    adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token)
+    # The real core brings its database, where events wait in the inbox; a test's recording core has none.
+    inbound = Inbound(core.database, core.clock) if isinstance(core, RealCore) else None
+    adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token, inbound=inbound)
     if adapter.mode == "http":
         adapter.mount(http)
     http.add_health_check("slack", adapter.healthy)
