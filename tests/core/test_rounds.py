@@ -164,3 +164,18 @@ async def test_stats_tell_introduced_from_matched_and_count_what_may_not_have_ar
     stats = await talk.say(OLIVIA, "/stats")
     assert "Introduced: 3 of 4 matched" in stats
     assert "1 message may not have arrived" in stats
+
+
+async def test_a_round_reports_its_deliveries_to_the_organiser_and_ends_with_the_count(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Hiking"], "Dan": ["Hiking"]})
+    await talk.say(OLIVIA, "/match now")
+    platform = RecordingPlatform(failures={"carol": [DeliveryUncertain("Timed out")]})
+    await _deliver(core, clock, platform)
+    progress = [m for a, m in platform.sent if a.user_id == OLIVIA.user_id and "Round 1 of" in m.plain_text()]
+    assert len(progress) == 1 and "Sent: 0 of 4 messages" in progress[0].plain_text()
+    [(where, final)] = [(d, m) for d, m in platform.edits if "Round 1 of" in m.plain_text()][-1:]
+    assert where.chat_id == OLIVIA.user_id
+    assert "Sent: 3  ·  unreachable: 0  ·  failed: 0  ·  uncertain: 1" in final.plain_text()
+    assert "1 message may not have arrived" in final.plain_text()
