@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters.http import HttpServer
-from adapters.slack.listeners import Core, Listeners
+from adapters.slack.listeners import Core, Later, Listeners
 from adapters.slack.outbound import PLATFORM, Outbound
 from bot.inbound import Inbound
 from bot.messages import Address, Message
@@ -40,6 +40,7 @@ class SlackAdapter:
         signing_secret: str,
         app_token: str | None,
         inbound: Inbound | None = None,
+        later: Later | None = None,
     ) -> None:
         self.client = client
         self.outbound = Outbound(client)
@@ -51,7 +52,7 @@ class SlackAdapter:
             name="icebreaker",
         )
         self.inbound = inbound
-        self.listeners = Listeners(core, self.outbound, inbound)
+        self.listeners = Listeners(core, self.outbound, inbound, later)
         self.listeners.register(self.app)
         self._http = AsyncSlackRequestHandler(self.app)
         self._app_token = app_token

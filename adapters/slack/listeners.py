@@ -29,9 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.slack import render, translate, views
 from adapters.slack.importer import Importer, parse_csv
 from adapters.slack.outbound import Lru, Outbound
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, RateLimited
 from bot.inbound import Completion, Inbound
-from bot.messages import Action, Address, Command, EditOrigin, Incoming, Sender
+from bot.messages import Action, Address, Command, EditOrigin, Incoming, Message, Sender
 from storage.inbox import ClaimedUpdate, NewUpdate
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ ELSEWHERE = "I've answered in our direct messages."
 SEEN_EVENTS = 10_000
 
 Body = dict[str, Any]
+Later = Callable[[Address, Message, float], Awaitable[None]]  # hands a refused answer to the outbox
 
 
 class Core(Protocol):
@@ -78,8 +79,11 @@ class Inflight:
 
 
 class Listeners:
-    def __init__(self, core: Core, outbound: Outbound, inbound: Inbound | None = None) -> None:
+    def __init__(
+        self, core: Core, outbound: Outbound, inbound: Inbound | None = None, later: Later | None = None
+    ) -> None:
         self.core = core
+        self.later = later
         self.inbound = inbound
         self.bot_user_id: str | None = None  # from auth.test at start, for events handled from the inbox
         self.out = outbound
@@ -229,7 +233,7 @@ class Listeners:
         self, incoming: Incoming, channel: str | None = None, ts: str | None = None, within: Completion | None = None
     ) -> None:
         actions = await (self.core.handle(incoming, within=within) if within else self.core.handle(incoming))
-        await answer(self.out, incoming.sender.user_id, actions, channel, ts)
+        await answer(self.out, incoming.sender.user_id, actions, channel, ts, self.later)
 
 
 def _durable(body: Body) -> NewUpdate | None:
@@ -247,7 +251,14 @@ def _durable(body: Body) -> NewUpdate | None:
     return None
 
 
-async def answer(out: Outbound, user_id: str, actions: list[Action], channel: str | None, ts: str | None) -> None:
+async def answer(
+    out: Outbound,
+    user_id: str,
+    actions: list[Action],
+    channel: str | None,
+    ts: str | None,
+    later: Later | None = None,
+) -> None:
     """Replies go to the member's DM; an edit replaces the message whose button was pressed, if that was in
     their DM (in a group DM the message is everyone's, so the presser gets the new version privately)."""
     for action in actions:
@@ -256,5 +267,10 @@ async def answer(out: Outbound, user_id: str, actions: list[Action], channel: st
                 await out.update(channel, ts, action.message)
             else:
                 await out.send(Address(translate.PLATFORM, user_id), action.message)
+        except RateLimited as error:
+            if later is None:
+                log.warning("could not answer on slack", extra={"user": user_id, "error": str(error)})
+                continue
+            await later(Address(translate.PLATFORM, user_id), action.message, error.retry_after)  # queued, not lost
         except DeliveryError as error:
             log.warning("could not answer on slack", extra={"user": user_id, "error": str(error)})

@@ -4,8 +4,12 @@ replica that dies after acknowledging leaves them for another; slash commands ar
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from bot.clock import ManualClock
+from bot.delivery import Delivery
 from bot.inbound import Inbound
 from storage.models import InboxUpdate
 from tests.slack.conftest import Harness
@@ -51,3 +55,19 @@ async def test_a_core_button_press_is_recorded_a_slash_command_is_not(slack: Har
     await slack.adapter.listeners.inflight.wait()  # the command's listener ran (the inbox worker is stopped)
     assert slack.api.posts_to(slack.api.dm_of(USER) or "")  # and answered
     assert len(await _rows(slack)) == 1  # answered within Slack's 3 s instead (documented: not durable)
+
+
+async def test_an_answer_refused_with_a_429_waits_in_the_outbox(slack: Harness, clock: ManualClock) -> None:
+    """Flood control on an answer to a command: it is queued for after Retry-After, not dropped."""
+    slack.api.add_user(USER, "Ivy")
+    dm = slack.api.dm_of(USER)
+    slack.api.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=30, channel=dm)
+    assert (await slack.slack.command(USER, "help")).status_code == 200
+    await slack.settle()
+    assert dm is not None and slack.api.posts_to(dm) == []  # refused
+    core = slack.adapter.listeners.core
+    delivery = Delivery(core.database, {"slack": slack.adapter}, clock)  # type: ignore[attr-defined]
+    assert (await delivery.run_once())["sent"] == 0  # not before its Retry-After
+    clock.advance(timedelta(seconds=31))
+    assert (await delivery.run_once())["sent"] == 1
+    assert "What I can do" in str(slack.api.posts_to(dm)[-1])
