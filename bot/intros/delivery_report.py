@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.campaign.timing import outside_quiet_hours
 from bot.messages import Message, MessageBuilder, bold, italic
 from storage import events as event_queries
 from storage.models import Broadcast, Event, Member
@@ -57,6 +58,7 @@ async def finish(session: AsyncSession, event: Event, report_id: int, number: in
         progress_message(event, number, 0, row.total).to_dict(),
         organiser.id,
         event.id,
+        not_before=outside_quiet_hours(now, organiser.time_zone or event.time_zone),  # never in their night
         broadcast_id=row.id,
     )
     return await enqueue(session, [progress], now)
