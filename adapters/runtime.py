@@ -12,6 +12,7 @@ from typing import Protocol
 from adapters import dashboard
 from adapters.http import HttpServer
 from adapters.metrics import Metrics, install
+from bot.budget import SharedBudget
 from bot.campaign.runner import CampaignRunner
 from bot.clock import Clock, SystemClock
 from bot.context import Policy
@@ -28,6 +29,7 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 LIMITS = {"telegram": TELEGRAM_LIMITS, "slack": SLACK_LIMITS}
+SHUTDOWN_GRACE = 20.0  # seconds for the send in progress at SIGTERM
 
 
 class Adapter(Platform, Protocol):
@@ -48,12 +50,14 @@ class Wakeup:
         self.event.set()
 
 
-def configured_adapters(settings: Settings, core: Core, http: HttpServer) -> list[Adapter]:
+def configured_adapters(
+    settings: Settings, core: Core, http: HttpServer, budget: SharedBudget | None = None
+) -> list[Adapter]:
     adapters: list[Adapter] = []
     if settings.telegram_token is not None:
         from adapters.telegram import build as build_telegram
 
-        adapters.append(build_telegram(settings, core, http))
+        adapters.append(build_telegram(settings, core, http, budget=budget))
     if settings.slack_bot_token is not None:
         from adapters.slack import build as build_slack
 
@@ -93,13 +97,12 @@ async def serve(
     )
     core = Core(database, clock, policy, on_queued=wakeup, observe=metrics.observe, links=links)
     dashboard.build(settings, Dashboard(database, clock, links, on_queued=wakeup), http)
-    adapters = configured_adapters(settings, core, http)
+    budget = SharedBudget(database, LIMITS)  # one per platform account, across replicas, replies included
+    adapters = configured_adapters(settings, core, http, budget)
     install(http, metrics, database)
     http.add_health_check("database", lambda: _database_ok(database))
-    delivery = Delivery(database, {a.name: a for a in adapters}, clock, limits=LIMITS)
-    uncertain = await delivery.recover()
-    if uncertain:
-        log.warning("outbox rows left mid-send by a previous process marked uncertain", extra={"count": uncertain})
+    delivery = Delivery(database, {a.name: a for a in adapters}, clock, limits=LIMITS, budget=budget)
+    await delivery.recover()  # logs a line for each row it marks uncertain
     campaign = CampaignRunner(database, clock, policy)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -123,14 +126,34 @@ async def serve(
     try:
         await stop.wait()
     finally:
-        ticker.stop()
+        await _shut_down(adapters, ticker, delivery, deliverer, wakeup)
+        await http.stop()
+        await database.dispose()
+
+
+async def _shut_down(
+    adapters: list[Adapter], ticker: Ticker, delivery: Delivery, deliverer: asyncio.Task[None], wakeup: Wakeup
+) -> None:
+    """SIGTERM: stop accepting (Telegram's webhook answers 503 and polling stops; what was accepted is already
+    in the inbox), let the send in progress finish and hand the rest of the batch back, then stop the adapters
+    (each finishes the update in hand; the others stay in the inbox for another replica)."""
+    for adapter in adapters:
+        stop_accepting = getattr(adapter, "stop_accepting", None)
+        if stop_accepting is not None:
+            await stop_accepting()
+    ticker.stop()
+    delivery.stop()
+    wakeup.event.set()
+    try:
+        async with asyncio.timeout(SHUTDOWN_GRACE):
+            await deliverer
+    except TimeoutError:
+        log.warning("delivery still busy at shutdown; its rows return when their lease runs out")
         deliverer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await deliverer
-        for adapter in reversed(adapters):
-            await adapter.stop()
-        await http.stop()
-        await database.dispose()
+    for adapter in reversed(adapters):
+        await adapter.stop()
 
 
 async def _campaign_then_wake(campaign: CampaignRunner, wakeup: Wakeup) -> None:

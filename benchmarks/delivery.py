@@ -1,6 +1,11 @@
 """Delivery throughput against a Telegram stand-in that enforces Telegram's limits with 429s.
 
     python -m benchmarks.delivery [--messages N]
+    python -m benchmarks.delivery --replicas 3 --messages 3000 [--no-kill]   (PostgreSQL, ICEBREAKER_TEST_PG_DSN)
+
+With ``--replicas``, that many worker processes (each the real Telegram adapter and Delivery, pacing by the
+budget they share in the database) send the messages; one third of the way through, one is SIGKILLed, and
+the benchmark reports how long until every row it held was sent by another.
 
 The real outbox, Delivery worker and Telegram adapter (python-telegram-bot) send to a local Bot API stand-in
 that answers 429 with retry_after whenever more than 30 messages/s overall or 1/s in one private chat arrive.
@@ -25,7 +30,10 @@ from sqlalchemy import func, select
 
 from adapters.http import HttpServer
 from adapters.telegram import build
+from benchmarks import replicas
 from bot.clock import SystemClock
+from bot.context import Policy
+from bot.core import Core
 from bot.delivery import Delivery
 from bot.ratelimit import TELEGRAM_LIMITS
 from bot.settings import Settings
@@ -46,6 +54,15 @@ class LimitedStandIn(StandIn):
         self.per_chat: dict[int, deque[float]] = defaultdict(deque)
         self.too_many = 0
         self.delivered: dict[int, int] = defaultdict(int)
+        self.arrivals: list[float] = []
+
+    def busiest_second(self) -> int:
+        times, most, start = sorted(self.arrivals), 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def _admit(self, window: deque[float], limit: int, span: float, now: float) -> float:
         while window and now - window[0] >= span:
@@ -63,6 +80,7 @@ class LimitedStandIn(StandIn):
         self.overall.append(now)
         self.per_chat[chat].append(now)
         self.delivered[chat] += 1
+        self.arrivals.append(now)
         return await super()._api_sendMessage(params, files)
 
 
@@ -81,7 +99,7 @@ async def run(total: int) -> None:
         async with database.transaction() as session:
             await enqueue(session, messages, datetime.now(UTC))
         settings = Settings(telegram_token=SecretStr(TOKEN), telegram_api_url=stand_in.api_url)
-        adapter = build(settings, core=None, http=HttpServer("127.0.0.1", 0))  # type: ignore[arg-type]
+        adapter = build(settings, Core(database, SystemClock(), Policy()), HttpServer("127.0.0.1", 0))
         await adapter.application.bot.initialize()
         delivery = Delivery(database, {"telegram": adapter}, SystemClock(), limits={"telegram": TELEGRAM_LIMITS})
         started = time.perf_counter()
@@ -106,7 +124,16 @@ async def run(total: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=1000)
-    asyncio.run(run(parser.parse_args().messages))
+    parser.add_argument("--replicas", type=int, default=0, help="worker processes on PostgreSQL (0: one, in-process)")
+    parser.add_argument("--no-kill", action="store_true", help="with --replicas: do not SIGKILL one of them")
+    parser.add_argument("--worker", nargs=3, metavar=("DATABASE_URL", "API_URL", "ID"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        asyncio.run(replicas.worker(*args.worker))
+    elif args.replicas:
+        asyncio.run(replicas.run(args.messages, args.replicas, kill=not args.no_kill, stand_in=LimitedStandIn()))
+    else:
+        asyncio.run(run(args.messages))
 
 
 if __name__ == "__main__":

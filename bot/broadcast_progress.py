@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.commands.broadcast import progress_message, report_message
 from bot.errors import DeliveryError
+from bot.intros import delivery_report
 from bot.port import Delivered, Platform
 from storage import broadcasts
 from storage.database import Database
@@ -43,17 +44,20 @@ async def update_progress(database: Database, platforms: Mapping[str, Platform],
             return
         done = sum(count for status, count in counts.items() if status in FINAL)
         finished = done >= broadcast.total
-        if finished:
-            message = report_message(
-                event,
-                counts.get(OutboxStatus.SENT, 0),
-                counts.get(OutboxStatus.UNREACHABLE, 0),
-                counts.get(OutboxStatus.FAILED, 0),
-                counts.get(OutboxStatus.UNCERTAIN, 0),
-            )
-            broadcast.report_sent = True
+        outcome = [counts.get(s, 0) for s in (OutboxStatus.UNREACHABLE, OutboxStatus.FAILED, OutboxStatus.UNCERTAIN)]
+        sent = counts.get(OutboxStatus.SENT, 0)
+        if delivery_report.is_round(broadcast.audience):  # a round's deliveries, reported the same way
+            number = delivery_report.round_number(broadcast.audience)
+            if finished:
+                message = delivery_report.report_message(event, number, sent, *outcome)
+            else:
+                message = delivery_report.progress_message(event, number, sent, broadcast.total)
+        elif finished:
+            message = report_message(event, sent, *outcome)
         else:
-            message = progress_message(event, counts.get(OutboxStatus.SENT, 0), broadcast.total)
+            message = progress_message(event, sent, broadcast.total)
+        if finished:
+            broadcast.report_sent = True
         target = Delivered(
             progress.platform, progress.platform_chat_id or progress.address, progress.platform_message_id
         )

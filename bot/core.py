@@ -6,11 +6,13 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.campaign.timing import known_zone
 from bot.clock import Clock
 from bot.commands.registry import build_router
 from bot.context import Context, Policy, SignInLinks
-from bot.errors import UserError
+from bot.errors import ClaimLost, UserError
 from bot.messages import Action, Incoming, Reply, text
 from storage import members as member_queries
 from storage.database import Database
@@ -42,9 +44,15 @@ class Core:
         self._observe = observe
         self.links = links
 
-    async def handle(self, incoming: Incoming) -> list[Action]:
+    async def handle(
+        self, incoming: Incoming, *, within: Callable[[AsyncSession], Awaitable[None]] | None = None
+    ) -> list[Action]:
         """Handle one incoming event in one transaction; a refusal or a failure changes nothing. Work a handler
-        left for after the commit (``Context.after_commit``) runs next, in its own transactions."""
+        left for after the commit (``Context.after_commit``) runs next, in its own transactions.
+
+        ``within`` runs in that same transaction after the handler (the inbox marks the update handled there, so
+        its effects and the mark commit together); if it raises :class:`ClaimLost` nothing commits and the error
+        propagates: another worker owns the update now."""
         if self._observe is not None:
             self._observe(incoming)
         try:
@@ -61,8 +69,12 @@ class Core:
                     session, sender, self.clock, self.policy, member, self._rng, incoming.chat, links=self.links
                 )
                 await self.router.dispatch(ctx, incoming)
+                if within is not None:
+                    await within(session)
             for job in ctx.later:
                 await job(self.database, ctx)
+        except ClaimLost:
+            raise
         except UserError as refusal:
             return [Reply(text(refusal.message))]
         except Exception:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import (
     ChannelUnavailable,
     ChatMoved,
+    DeliveryUncertain,
     PermanentDeliveryError,
     RateLimited,
     RecipientUnreachable,
@@ -24,7 +25,7 @@ from storage.models import Event, Member, MemberStatus, OutboxStatus
 from storage.outbox import Claimed, NewMessage
 
 MAX_ATTEMPTS = 5
-Outcome = Literal["sent", "unreachable", "failed", "retrying", "deferred"]
+Outcome = Literal["sent", "unreachable", "failed", "uncertain", "retrying", "deferred"]
 
 
 @dataclass(slots=True)
@@ -38,6 +39,8 @@ class Result:
 def classify(row: Claimed, error: Exception, now: datetime) -> Result:
     if isinstance(error, RecipientUnreachable):
         return Result("unreachable", {"status": OutboxStatus.UNREACHABLE, "error": str(error)[:300]})
+    if isinstance(error, DeliveryUncertain):  # never a silent re-send: it may well have arrived
+        return Result("uncertain", {"status": OutboxStatus.UNCERTAIN, "error": str(error)[:300]})
     if isinstance(error, RateLimited):
         wait = timedelta(seconds=error.retry_after)
         return Result(

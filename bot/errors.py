@@ -35,6 +35,11 @@ class TransientDeliveryError(DeliveryError):
     """A timeout or a server error: retry with backoff."""
 
 
+class DeliveryUncertain(DeliveryError):
+    """The request may have reached the platform (a read timeout, a connection dropped after sending): sending it
+    again could deliver it twice, so the row becomes 'uncertain' instead of being retried."""
+
+
 class PermanentDeliveryError(DeliveryError):
     """The platform refused the message for good (bad request)."""
 
@@ -49,3 +54,7 @@ class ChatMoved(DeliveryError):
 
 class ChannelUnavailable(DeliveryError):
     """The bot is not in the linked channel (Slack's not_in_channel): an organiser must invite it."""
+
+
+class ClaimLost(IcebreakerError):
+    """A worker's lease on a row ran out and another worker took the row: this worker's work must not commit."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings.report import numbers as meeting_numbers
@@ -17,6 +17,8 @@ from storage.models import (
     IntroState,
     Member,
     MemberInterest,
+    OutboxMessage,
+    OutboxStatus,
     Participant,
     Round,
 )
@@ -42,6 +44,8 @@ class EventStats:
     interests: tuple[tuple[str, int], ...]  # poll options in their order, with how many picked each
     meetings_booked: int = 0
     meetings_held: int = 0
+    introduced: int = 0  # matched members whose introduction was delivered (not just queued)
+    uncertain: int = 0  # the event's messages that may not have arrived (a timeout or a crash mid-send)
 
     @property
     def still_in(self) -> int:
@@ -83,6 +87,21 @@ async def event_stats(session: AsyncSession, event: Event, now: datetime) -> Eve
         .where(Round.event_id == event.id)
     )
     matched, said_hi, met, rating = intros.one()
+    prefix = literal("intro:") + cast(Intro.group_id, String) + literal(":")
+    delivered = exists().where(
+        OutboxMessage.status == OutboxStatus.SENT,
+        or_(OutboxMessage.key == prefix + cast(Intro.member_id, String), OutboxMessage.key == prefix + "group"),
+    )
+    introduced = await session.scalar(
+        select(func.count(func.distinct(Intro.member_id)))
+        .join(Round, Round.id == Intro.round_id)
+        .where(Round.event_id == event.id, Intro.state.in_(MATCHED), delivered)
+    )
+    uncertain = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.event_id == event.id, OutboxMessage.status == OutboxStatus.UNCERTAIN)
+    )
     tallies = await session.execute(
         select(InterestOption.label, func.count(MemberInterest.member_id))
         .outerjoin(MemberInterest, MemberInterest.option_id == InterestOption.id)
@@ -108,4 +127,6 @@ async def event_stats(session: AsyncSession, event: Event, now: datetime) -> Eve
         interests=tuple((str(label), int(number)) for label, number in tallies.all()),
         meetings_booked=booked,
         meetings_held=held,
+        introduced=int(introduced or 0),
+        uncertain=int(uncertain or 0),
     )

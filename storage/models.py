@@ -534,3 +534,46 @@ class MeetingGridChange(Base):
     cancels: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     applied_at: Mapped[datetime | None]
+
+
+class InboxStatus(StrEnum):
+    QUEUED = "queued"
+    HANDLING = "handling"  # claimed by a worker under a lease; back to the queue if the lease runs out
+    DONE = "done"
+
+
+class InboxUpdate(Base):
+    """An update or event a platform delivered, recorded before it is acknowledged.
+
+    ``(platform, external_id)`` is unique, so a platform's retry, or the same update taken by another replica,
+    is dropped by the key. Rows of one ``chat`` are handled in ``id`` order.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_inbox_platform_external_id"),
+        Index("ix_inbox_pending", "status", "platform"),
+        Index("ix_inbox_chat", "platform", "chat", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    chat: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=InboxStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+
+
+class RateSlot(Base):
+    """A shared send budget (GCRA, a token bucket kept as one time): ``next_at`` is when the next send under
+    ``key`` (a platform account, or one of its chats) may go. Every replica reserves its sends here."""
+
+    __tablename__ = "rate_slots"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[datetime]

@@ -124,9 +124,42 @@ async def start_sending(session: AsyncSession, row_id: int, worker_id: str, leas
     return result.first() is not None
 
 
-async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -> int:
+async def renew(session: AsyncSession, row_ids: Collection[int], worker_id: str, lease_until: datetime) -> int:
+    """Extend the lease on the rows this worker still holds (claimed or mid-send); returns how many it holds.
+    A row another worker has taken over is left alone."""
+    if not row_ids:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.claimed_by == worker_id,
+            OutboxMessage.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
+        )
+        .values(lease_until=lease_until)
+        .returning(OutboxMessage.id)
+    )
+    return len(result.all())
+
+
+async def hand_back(session: AsyncSession, row_ids: Collection[int], worker_id: str) -> int:
+    """Rows this worker claimed but will not send (it is shutting down): back to the queue, at once."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.claimed_by == worker_id,
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+        )
+        .values(status=OutboxStatus.QUEUED, claimed_by=None, lease_until=None, attempts=OutboxMessage.attempts - 1)
+        .returning(OutboxMessage.id)
+    )
+    return len(result.all())
+
+
+async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -> list[int]:
     """Rows of a worker that died. Claimed but never sent: back to the queue. Mid-send: we cannot know whether
-    they arrived, so they become 'uncertain' and are never re-sent. Returns how many became uncertain."""
+    they arrived, so they become 'uncertain' and are never re-sent. Returns the ids that became uncertain."""
 
     def orphaned(status: OutboxStatus) -> Any:
         query = update(OutboxMessage).where(OutboxMessage.status == status)
@@ -140,10 +173,10 @@ async def recover(session: AsyncSession, now: datetime, *, expired_only: bool) -
     result = await session.execute(
         orphaned(OutboxStatus.SENDING).values(status=OutboxStatus.UNCERTAIN).returning(OutboxMessage.id)
     )
-    return len(result.all())
+    return [row_id for (row_id,) in result.all()]
 
 
-async def recover_after_restart(session: AsyncSession, now: datetime) -> int:
+async def recover_after_restart(session: AsyncSession, now: datetime) -> list[int]:
     """At start-up. SQLite serves one process, so every row left claimed or mid-send is orphaned; on PostgreSQL
     other replicas may be mid-send, so only rows whose lease has expired are taken."""
     single_process = session.get_bind().dialect.name == "sqlite"

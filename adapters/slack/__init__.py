@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http import HttpServer
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from adapters.slack.listeners import Core
+from bot.core import Core as RealCore
+from bot.inbound import Inbound
+from bot.messages import Address, Message
 from bot.settings import Settings, SettingsError
+from storage import outbox
+from storage.outbox import NewMessage
 
 API_TIMEOUT = 10  # seconds for one Web API call; a timeout is a transient delivery error
 
 __all__ = ["EVENTS_PATH", "SlackAdapter", "build"]
+
+
+def _to_outbox(core: RealCore) -> Callable[[Address, Message, float], Awaitable[None]]:
+    """An answer Slack refused with a 429 waits in the outbox for its ``Retry-After`` instead of being dropped."""
+
+    async def later(address: Address, message: Message, retry_after: float) -> None:
+        now = core.clock.now()
+        row = NewMessage(
+            f"reply:slack:{uuid.uuid4().hex}",
+            address.platform,
+            address.user_id,
+            message.to_dict(),
+            not_before=now + timedelta(seconds=retry_after),
+        )
+        async with core.database.transaction() as session:
+            await outbox.enqueue(session, [row], now)
+
+    return later
 
 
 def build(settings: Settings, core: Core, http: HttpServer) -> SlackAdapter:
@@ -32,7 +59,10 @@ def build(settings: Settings, core: Core, http: HttpServer) -> SlackAdapter:
         timeout=API_TIMEOUT,
         retry_handlers=[],  # no silent retries: 429s, timeouts and 5xx go back to the outbox as outcomes
     )
-    adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token)
+    # The real core brings its database, where events wait in the inbox; a test's recording core has none.
+    inbound = Inbound(core.database, core.clock) if isinstance(core, RealCore) else None
+    later = _to_outbox(core) if isinstance(core, RealCore) else None
+    adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token, inbound=inbound, later=later)
     if adapter.mode == "http":
         adapter.mount(http)
     http.add_health_check("slack", adapter.healthy)

@@ -19,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters.http import HttpServer
-from adapters.slack.listeners import Core, Listeners
+from adapters.slack.listeners import Core, Later, Listeners
 from adapters.slack.outbound import PLATFORM, Outbound
+from bot.inbound import Inbound
 from bot.messages import Address, Message
 from bot.port import Delivered
 
@@ -31,7 +32,16 @@ STOP_GRACE = 10.0  # seconds stop() waits for listeners that are still answering
 
 
 class SlackAdapter:
-    def __init__(self, core: Core, client: AsyncWebClient, *, signing_secret: str, app_token: str | None) -> None:
+    def __init__(
+        self,
+        core: Core,
+        client: AsyncWebClient,
+        *,
+        signing_secret: str,
+        app_token: str | None,
+        inbound: Inbound | None = None,
+        later: Later | None = None,
+    ) -> None:
         self.client = client
         self.outbound = Outbound(client)
         self.app = AsyncApp(
@@ -41,7 +51,8 @@ class SlackAdapter:
             request_verification_enabled=True,
             name="icebreaker",
         )
-        self.listeners = Listeners(core, self.outbound)
+        self.inbound = inbound
+        self.listeners = Listeners(core, self.outbound, inbound, later)
         self.listeners.register(self.app)
         self._http = AsyncSlackRequestHandler(self.app)
         self._app_token = app_token
@@ -81,6 +92,12 @@ class SlackAdapter:
         return self._socket
 
     async def start(self) -> None:
+        if self.inbound is not None:
+            try:
+                self.listeners.bot_user_id = str((await self.client.auth_test()).get("user_id") or "") or None
+            except Exception:
+                log.warning("auth.test failed; mentions will keep the bot's name", exc_info=True)
+            self.inbound.start()
         if self.mode == "socket":
             await self.socket_handler().connect_async()  # type: ignore[no-untyped-call]
         log.info("slack adapter started", extra={"mode": self.mode})
@@ -103,7 +120,11 @@ class SlackAdapter:
                 await self.idle()
         except TimeoutError:
             log.warning("slack listeners still busy at shutdown")
+        if self.inbound is not None:
+            await self.inbound.stop()
 
     async def idle(self) -> None:
         """Wait until no listener is still working after its ack (callers bound it with asyncio.timeout)."""
         await self.listeners.inflight.wait()
+        if self.inbound is not None:
+            await self.inbound.idle()

@@ -1,5 +1,12 @@
 """Bolt listeners: ack first, then hand the event to the core and post its answers to the member's DM.
 
+With an inbox (always under ``icebreaker run``), events (``event_callback``: messages, mentions) and presses
+of the core's buttons (``block_actions`` with an ``ib.*`` action) are committed to the inbox before Bolt's
+ack is sent, and handled by whichever replica's inbox worker claims them, one person's in order; the mark
+"handled" commits with the core's transaction. Slash commands, App Home buttons and modal submissions are
+still acknowledged first and handled after (a modal must be opened, or a submission answered, within Slack's
+3 seconds): a replica killed in between loses that one.
+
 With ``process_before_response=False`` (the default), Bolt's asyncio runner starts each listener as a task
 and answers Slack as soon as ``ack()`` is called, so slow work after the ack never delays the 3-second
 acknowledgement. Slack retries an event it thinks was lost (``X-Slack-Retry-Num``); the first middleware
@@ -17,12 +24,15 @@ from typing import Any, Protocol
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.slack import render, translate, views
 from adapters.slack.importer import Importer, parse_csv
 from adapters.slack.outbound import Lru, Outbound
-from bot.errors import DeliveryError
-from bot.messages import Action, Address, Command, EditOrigin, Incoming, Sender
+from bot.errors import DeliveryError, RateLimited
+from bot.inbound import Completion, Inbound
+from bot.messages import Action, Address, Command, EditOrigin, Incoming, Message, Sender
+from storage.inbox import ClaimedUpdate, NewUpdate
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +45,13 @@ ELSEWHERE = "I've answered in our direct messages."
 SEEN_EVENTS = 10_000
 
 Body = dict[str, Any]
+Later = Callable[[Address, Message, float], Awaitable[None]]  # hands a refused answer to the outbox
 
 
 class Core(Protocol):
-    async def handle(self, incoming: Incoming) -> list[Action]: ...
+    async def handle(
+        self, incoming: Incoming, *, within: Callable[[AsyncSession], Awaitable[None]] | None = None
+    ) -> list[Action]: ...
 
 
 class Inflight:
@@ -66,14 +79,22 @@ class Inflight:
 
 
 class Listeners:
-    def __init__(self, core: Core, outbound: Outbound) -> None:
+    def __init__(
+        self, core: Core, outbound: Outbound, inbound: Inbound | None = None, later: Later | None = None
+    ) -> None:
         self.core = core
+        self.later = later
+        self.inbound = inbound
+        self.bot_user_id: str | None = None  # from auth.test at start, for events handled from the inbox
         self.out = outbound
         self.importer = Importer(core, outbound)
         self.inflight = Inflight()
         self._seen: Lru[str, bool] = Lru(SEEN_EVENTS)
 
     def register(self, app: AsyncApp) -> None:
+        if self.inbound is not None:
+            app.middleware(self.record)
+            self.inbound.register(translate.PLATFORM, self.process)
         app.middleware(self.dedupe)
         app.command(SLASH)(self.on_command)
         app.action(CORE_BUTTON)(self.on_button)
@@ -83,6 +104,33 @@ class Listeners:
         app.event("app_home_opened")(self.on_home_opened)
         app.event("message")(self.on_message)
         app.event("app_mention")(self.on_message)
+
+    async def record(self, body: Body, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        """Commit a durable request to the inbox, then acknowledge it (Bolt's listeners do not run for it)."""
+        recorded = _durable(body)
+        if recorded is None or self.inbound is None:
+            await next()
+            return None
+        await self.inbound.record([recorded])
+        return BoltResponse(status=200, body="")
+
+    async def process(self, claimed: ClaimedUpdate, completion: Completion) -> None:
+        """The inbox worker's handler for what ``record`` kept."""
+        body = claimed.payload
+        if body.get("type") == "block_actions":
+            who = await self._sender(body["user"]["id"], body["user"].get("username"))
+            channel, ts = translate.origin(body)
+            self.out.remember_dm(who.user_id, channel)
+            await self._run(translate.button_press(body, who), channel, ts, within=completion)
+            return
+        event = body.get("event") or {}
+        author = translate.message_author(event, self.bot_user_id)
+        if author is None:
+            return
+        if event.get("channel_type") == "im":
+            self.out.remember_dm(author, event.get("channel"))
+        who = await self._sender(author)
+        await self._run(translate.free_text(event, who, self.bot_user_id), within=completion)
 
     async def dedupe(self, body: Body, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -181,12 +229,36 @@ class Listeners:
     async def _sender(self, user_id: str, fallback: str | None = None) -> Sender:
         return translate.sender(user_id, await self.out.user(user_id), fallback)
 
-    async def _run(self, incoming: Incoming, channel: str | None = None, ts: str | None = None) -> None:
-        actions = await self.core.handle(incoming)
-        await answer(self.out, incoming.sender.user_id, actions, channel, ts)
+    async def _run(
+        self, incoming: Incoming, channel: str | None = None, ts: str | None = None, within: Completion | None = None
+    ) -> None:
+        actions = await (self.core.handle(incoming, within=within) if within else self.core.handle(incoming))
+        await answer(self.out, incoming.sender.user_id, actions, channel, ts, self.later)
 
 
-async def answer(out: Outbound, user_id: str, actions: list[Action], channel: str | None, ts: str | None) -> None:
+def _durable(body: Body) -> NewUpdate | None:
+    """The inbox row for a request that can wait for its handling, keyed by Slack's id for it; None otherwise."""
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        event = body.get("event") or {}
+        if event.get("type") in {"message", "app_mention"}:
+            who = str(event.get("user") or event.get("channel") or body["event_id"])
+            return NewUpdate(translate.PLATFORM, str(body["event_id"]), who, dict(body))
+    if body.get("type") == "block_actions" and body.get("trigger_id"):
+        actions = body.get("actions") or [{}]
+        if CORE_BUTTON.match(str(actions[0].get("action_id") or "")):
+            who = str((body.get("user") or {}).get("id") or body["trigger_id"])
+            return NewUpdate(translate.PLATFORM, f"action:{body['trigger_id']}", who, dict(body))
+    return None
+
+
+async def answer(
+    out: Outbound,
+    user_id: str,
+    actions: list[Action],
+    channel: str | None,
+    ts: str | None,
+    later: Later | None = None,
+) -> None:
     """Replies go to the member's DM; an edit replaces the message whose button was pressed, if that was in
     their DM (in a group DM the message is everyone's, so the presser gets the new version privately)."""
     for action in actions:
@@ -195,5 +267,10 @@ async def answer(out: Outbound, user_id: str, actions: list[Action], channel: st
                 await out.update(channel, ts, action.message)
             else:
                 await out.send(Address(translate.PLATFORM, user_id), action.message)
+        except RateLimited as error:
+            if later is None:
+                log.warning("could not answer on slack", extra={"user": user_id, "error": str(error)})
+                continue
+            await later(Address(translate.PLATFORM, user_id), action.message, error.retry_after)  # queued, not lost
         except DeliveryError as error:
             log.warning("could not answer on slack", extra={"user": user_id, "error": str(error)})

@@ -9,6 +9,7 @@ from telegram.ext import ApplicationBuilder
 
 from adapters.http import HttpServer
 from adapters.telegram.adapter import PLATFORM, WEBHOOK_PATH, TelegramAdapter
+from bot.budget import SharedBudget
 from bot.core import Core
 from bot.settings import Settings
 
@@ -30,8 +31,9 @@ def webhook_secret(settings: Settings, token: str) -> str:
     return hmac.new(token.encode(), b"icebreaker telegram webhook", hashlib.sha256).hexdigest()
 
 
-def build(settings: Settings, core: Core, http: HttpServer) -> TelegramAdapter:
-    """The adapter for ``icebreaker run``; routes and checks go on ``http`` now, before it starts serving."""
+def build(settings: Settings, core: Core, http: HttpServer, *, budget: SharedBudget | None = None) -> TelegramAdapter:
+    """The adapter for ``icebreaker run``; routes and checks go on ``http`` now, before it starts serving.
+    ``budget``: the send budget shared with the outbox, which answers to commands wait for."""
     if settings.telegram_token is None:
         raise ValueError("ICEBREAKER_TELEGRAM_TOKEN is not set")
     token = settings.telegram_token.get_secret_value()
@@ -43,11 +45,14 @@ def build(settings: Settings, core: Core, http: HttpServer) -> TelegramAdapter:
         .base_file_url(file_url(settings.telegram_api_url))
         .job_queue(None)
         .write_timeout(20)
+        .updater(None)  # the adapter polls itself, recording before it confirms an offset
     )
-    if webhook is not None:
-        builder = builder.updater(None)
     adapter = TelegramAdapter(
-        core, builder.build(), webhook_url=webhook, webhook_secret=webhook_secret(settings, token) if webhook else None
+        core,
+        builder.build(),
+        webhook_url=webhook,
+        webhook_secret=webhook_secret(settings, token) if webhook else None,
+        budget=budget,
     )
     if webhook is not None:
         http.add_route(WEBHOOK_PATH, adapter.webhook, methods=["POST"])

@@ -1,21 +1,27 @@
 """The Telegram adapter: python-telegram-bot in, the core in the middle, the port out.
 
 Thin on purpose: updates are translated and handed to ``Core.handle``; the actions it returns are rendered
-and sent. Errors from the Bot API become the core's delivery outcomes. No rate limiter or retry layer is
-installed, so flood control and failures reach the outbox, which owns retrying.
+and sent. Nothing is acknowledged before it is recorded: a webhook POST is answered 200 only once its update is
+committed to the inbox, and long polling confirms an offset (the next ``getUpdates``) only after the updates it
+fetched are committed. Recorded updates are handled by whichever replica's inbox worker claims them
+(``bot.inbound``), through ``Application.process_update``. Errors from the Bot API become the core's delivery
+outcomes. No rate limiter or retry layer is installed, so flood control and failures reach the outbox, which
+owns retrying.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
 import logging
 import re
 import warnings
-from collections import OrderedDict
+from contextvars import ContextVar
 from datetime import timedelta
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from telegram import BotCommand, InputFile, LinkPreviewOptions, Update
@@ -33,17 +39,24 @@ from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.render import Rendered, deep_link, qr_png, render, split
 from adapters.telegram.translate import translate
+from bot.budget import SharedBudget
 from bot.core import Core
 from bot.errors import (
     ChatMoved,
+    ClaimLost,
     DeliveryError,
+    DeliveryUncertain,
     PermanentDeliveryError,
     RateLimited,
     RecipientUnreachable,
     TransientDeliveryError,
 )
+from bot.inbound import Completion, Inbound
 from bot.messages import Address, Attachment, EditOrigin, Message
 from bot.port import Delivered
+from storage import outbox
+from storage.inbox import ClaimedUpdate, NewUpdate
+from storage.outbox import NewMessage
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +65,17 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
-RECENT_UPDATES = 2048
+POLL_RETRY_SECONDS = 1.0
 MAX_WEBHOOK_BODY = 1_000_000
 UNREACHABLE_HINTS = ("chat not found", "user not found", "peer_id_invalid")
 CAPTION_LIMIT = 1024  # characters of a photo's or document's caption
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # links in intros and invitations stay lines, not cards
 
 Context = ContextTypes.DEFAULT_TYPE
+
+# The inbox row being handled, from the inbox worker through PTB's process_update to our handler (PTB awaits a
+# blocking handler in the caller's task, so the context carries over).
+_handling: ContextVar[Completion | None] = ContextVar("telegram_inbox_completion", default=None)
 
 
 class TelegramAdapter:
@@ -70,13 +87,19 @@ class TelegramAdapter:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         poll_timeout: float = 10.0,
+        inbound: Inbound | None = None,
+        budget: SharedBudget | None = None,
     ) -> None:
         self.core = core
         self.application = application
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.poll_timeout = poll_timeout
-        self._recent: OrderedDict[int, None] = OrderedDict()
+        self.inbound = inbound or Inbound(core.database, core.clock)
+        self.inbound.register(PLATFORM, self._process)
+        self.budget = budget
+        self._accepting = False
+        self._polling: asyncio.Task[None] | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
 
@@ -91,35 +114,62 @@ class TelegramAdapter:
     # Lifecycle
 
     async def start(self) -> None:
-        """Say hello (getMe), publish the command menu, then take updates by webhook or long polling."""
+        """Say hello (getMe), publish the command menu, start handling recorded updates, then take new ones by
+        webhook or long polling."""
         await self.application.initialize()
         await self._publish_commands()
+        await self.application.start()
+        self.inbound.start()
         if self.webhook_url is not None:
             await self.application.bot.set_webhook(
                 self.webhook_url, allowed_updates=ALLOWED_UPDATES, secret_token=self.webhook_secret
             )
-            await self.application.start()
         else:
-            await self.application.start()
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES
-            )
+            await self.application.bot.delete_webhook()
+            self._polling = asyncio.create_task(self._poll())
+        self._accepting = True
         log.info("telegram adapter started", extra={"bot": self.application.bot.username})
 
     async def stop(self) -> None:
-        """Stop fetching, finish the updates already taken, then close the HTTP clients."""
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        """Stop taking updates (the webhook answers 503, so Telegram keeps them; polling stops before confirming
+        what it has not recorded), finish the update in hand (the rest stay in the inbox for any replica), then
+        close the HTTP clients."""
+        await self.stop_accepting()
+        await self.inbound.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
 
+    async def stop_accepting(self) -> None:
+        """The first step of a shutdown: no new updates (the webhook answers 503; polling stops)."""
+        self._accepting = False
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
+
     async def healthy(self) -> bool:
-        updater = self.application.updater
-        polling_ok = self.webhook_url is not None or (updater is not None and updater.running)
-        return self.application.running and polling_ok
+        polling_ok = self.webhook_url is not None or (self._polling is not None and not self._polling.done())
+        return self.application.running and self.inbound.running and polling_ok
+
+    async def _poll(self) -> None:
+        """Long polling that confirms an offset only after recording: Telegram forgets updates below the offset
+        of the next ``getUpdates``, so that call is made only once the previous batch is committed."""
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset, timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+                )
+                if updates:
+                    await self.inbound.record([_recorded(u.to_dict()) for u in updates])
+                    offset = updates[-1].update_id + 1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("long polling failed; retrying", exc_info=True)
+                await asyncio.sleep(POLL_RETRY_SECONDS)
 
     async def _publish_commands(self) -> None:
         commands = [
@@ -135,40 +185,66 @@ class TelegramAdapter:
     # Inbound
 
     async def webhook(self, request: Request) -> Response:
-        """``POST /telegram/webhook``: only Telegram knows the secret, so anything else stops here."""
+        """``POST /telegram/webhook``: only Telegram knows the secret, so anything else stops here. The 200 goes
+        back only once the update is committed to the inbox; if recording fails Telegram gets a 500 and retries."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if self.webhook_secret is None or not hmac.compare_digest(given, self.webhook_secret.encode()):
             return Response(status_code=403)
+        if not self._accepting:
+            return Response(status_code=503)  # shutting down: Telegram keeps the update and sends it again
         body = await request.body()
         if len(body) > MAX_WEBHOOK_BODY:
             return Response(status_code=413)
         try:
             data = json.loads(body)
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an update")
-            update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except ValueError:
             return Response(status_code=400)
-        await self.application.update_queue.put(update)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return Response(status_code=400)
+        try:
+            Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # Telegram would resend it for ever: acknowledge, and say so in the log.
+            log.warning("an update python-telegram-bot cannot read was dropped", extra={"update": data["update_id"]})
+            return Response(status_code=200)
+        await self.inbound.record([_recorded(data)])
         return Response(status_code=200)
 
+    async def _process(self, claimed: ClaimedUpdate, completion: Completion) -> None:
+        """The inbox worker's handler: the recorded update goes through PTB as if it had just arrived."""
+        update = Update.de_json(claimed.payload, self.application.bot)
+        token = _handling.set(completion)
+        try:
+            await self.application.process_update(update)
+        finally:
+            _handling.reset(token)
+
     async def _on_update(self, update: Update, context: Context) -> None:
-        if self._seen(update.update_id):
-            return
         query = update.callback_query
         try:
             incoming = translate(update, self.application.bot.username)
             if incoming is None:
                 return
-            actions = await self.core.handle(incoming)
+            try:
+                actions = await self.core.handle(incoming, within=_handling.get())
+            except ClaimLost:
+                log.warning("update taken over by another replica", extra={"update": update.update_id})
+                return
             chat = update.effective_chat
-            for action in actions:
+            for number, action in enumerate(actions):
+                if chat is None:
+                    break
+                is_group = chat.type != "private"
                 try:
+                    if self.budget is not None:  # answers wait in the same line as the outbox's sends
+                        await self.budget.wait_turn(PLATFORM, str(chat.id), is_group)
                     origin = query.message if query is not None else None
                     if isinstance(action, EditOrigin) and isinstance(origin, TelegramMessage):
                         await self._replace(origin.chat_id, origin.message_id, action.message)
-                    elif chat is not None:
+                    else:
                         await self._post(chat.id, action.message)
+                except RetryAfter as refused:
+                    await self._answer_later(update.update_id, number, chat.id, is_group, action.message, refused)
                 except TelegramError:
                     log.warning("could not answer an update", exc_info=True, extra={"update": update.update_id})
         finally:
@@ -176,14 +252,24 @@ class TelegramAdapter:
                 with contextlib.suppress(TelegramError):
                     await query.answer()
 
-    def _seen(self, update_id: int) -> bool:
-        """True for an update already taken (a webhook retry, a re-delivery after a restart)."""
-        if update_id in self._recent:
-            return True
-        self._recent[update_id] = None
-        if len(self._recent) > RECENT_UPDATES:
-            self._recent.popitem(last=False)
-        return False
+    async def _answer_later(
+        self, update_id: int, number: int, chat_id: int, is_group: bool, message: Message, refused: RetryAfter
+    ) -> None:
+        """Flood control refused an answer: it goes to the outbox, which sends it once the wait is over."""
+        wait = delivery_error(refused)
+        delay = wait.retry_after if isinstance(wait, RateLimited) else 1.0
+        now = self.core.clock.now()
+        later = NewMessage(
+            f"reply:{PLATFORM}:{update_id}:{number}",
+            PLATFORM,
+            str(chat_id),
+            message.to_dict(),
+            address_kind="channel" if is_group else "member",
+            not_before=now + timedelta(seconds=delay),
+        )
+        async with self.core.database.transaction() as session:
+            await outbox.enqueue(session, [later], now)
+        log.info("answer queued after a 429", extra={"update": update_id, "retry_after": delay})
 
     async def _on_error(self, update: object, context: Context) -> None:
         log.error("error while handling a Telegram update", exc_info=context.error)
@@ -273,6 +359,27 @@ class TelegramAdapter:
             await self._send_part(chat_id, part)
 
 
+def _recorded(data: dict[str, object]) -> NewUpdate:
+    """An update as the inbox keeps it: keyed by its id, ordered within its chat (or its sender's, for a button
+    press whose message is gone)."""
+    chat = _chat_of(data)
+    return NewUpdate(PLATFORM, str(data["update_id"]), chat or f"update:{data['update_id']}", dict(data))
+
+
+def _chat_of(data: dict[str, object]) -> str | None:
+    for kind in ALLOWED_UPDATES:
+        body = data.get(kind)
+        if not isinstance(body, dict):
+            continue
+        message = body.get("message") if kind == "callback_query" else body
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            return str(message["chat"].get("id"))
+        sender = body.get("from")
+        if isinstance(sender, dict):
+            return str(sender.get("id"))
+    return None
+
+
 def delivery_error(error: TelegramError) -> DeliveryError:
     """The core's outcome for a Bot API failure."""
     if isinstance(error, Forbidden):
@@ -288,9 +395,21 @@ def delivery_error(error: TelegramError) -> DeliveryError:
         if any(hint in error.message.lower() for hint in UNREACHABLE_HINTS):
             return RecipientUnreachable(error.message)
         return PermanentDeliveryError(error.message)
-    if isinstance(error, NetworkError):  # TimedOut, connection errors, and every 5xx
+    if isinstance(error, NetworkError) and may_have_arrived(error):
+        return DeliveryUncertain(error.message)
+    if isinstance(error, NetworkError):  # never sent (no connection, pool full) or refused with a 5xx
         return TransientDeliveryError(error.message)
     return PermanentDeliveryError(error.message)
+
+
+def may_have_arrived(error: NetworkError) -> bool:
+    """PTB raises TimedOut / NetworkError from the httpx error underneath. A request that never left (no
+    connection, connection pool full) can be sent again; a read or write timeout, or a connection dropped
+    mid-request, may have reached Telegram, which then sent the message."""
+    cause = error.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    return isinstance(cause, httpx.TransportError)
 
 
 def _number(value: str) -> int:

@@ -156,5 +156,6 @@ def report_message(event: Event, delivered: int, unreachable: int, failed: int, 
     builder = MessageBuilder().line("📣 Broadcast for ", bold(event.name), " finished.")
     builder.line(f"Delivered: {delivered}  ·  unreachable: {unreachable}  ·  failed: {failed}")
     if uncertain:
-        builder.line(italic(f"{uncertain} may or may not have arrived (the bot restarted while sending)."))
+        noun = "message" if uncertain == 1 else "messages"
+        builder.line(italic(f"{uncertain} {noun} may not have arrived (a timeout or a restart while sending)."))
     return builder.build()

@@ -178,6 +178,10 @@ async def stats(ctx: Context, args: str) -> None:
     ctx.reply(builder.build(attachments=(attachment,)))
 
 
+def _messages(count: int) -> str:
+    return f"{count} message" if count == 1 else f"{count} messages"
+
+
 def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     """The numbers as the chat shows them; the dashboard shows the same ``EventStats``."""
     builder = MessageBuilder().line(bold(f"{event.name}"), f" — {local_start(event)}")
@@ -191,6 +195,10 @@ def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     average = f"{rating:.1f} / 5" if rating is not None else "no ratings yet"
     matched = f"Matched: {figures.matched}  ·  said hi: {figures.said_hi}  ·  met: {figures.met}"
     builder.line(f"{matched}  ·  average rating: {average}")
+    if figures.introduced != figures.matched:
+        builder.line(f"Introduced: {figures.introduced} of {figures.matched} matched (the rest are still on their way)")
+    if figures.uncertain:
+        builder.line(italic(f"{_messages(figures.uncertain)} may not have arrived (a timeout or a restart mid-send)."))
     builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
     builder.line(f"Meetings booked: {figures.meetings_booked}  ·  meetings held: {figures.meetings_held}")
     if figures.interests:

@@ -13,14 +13,14 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign.timing import group_delivery, outside_quiet_hours
 from bot.errors import UserError
-from bot.intros import texts
+from bot.intros import delivery_report, texts
 from bot.intros.candidates import Pool, load_pool
 from bot.intros.solver_process import match_in_process
 from bot.intros.starters import pick_starter
@@ -128,12 +128,15 @@ class IntroQueue:
     now: datetime
     group_dm_platforms: Collection[str]
     deliver_at: DeliverAt | None = None
+    report_id: int | None = None  # the round's delivery report: its messages count towards it
 
     @property
     def timing(self) -> Timing:
         return Timing(self.event, self.now, self.group_dm_platforms, self.deliver_at)
 
     async def queue(self, messages: Sequence[NewMessage]) -> int:
+        if self.report_id is not None:
+            messages = [replace(m, broadcast_id=self.report_id) for m in messages]
         return await enqueue(self.session, messages, self.now)
 
     async def starters(self) -> dict[str, list[str]]:
@@ -275,9 +278,13 @@ async def run_round(
     round_row = await round_queries.claim(session, event.id, plan.number, now)
     if round_row is None:
         raise UserError(f"Round {plan.number} of {event.name} has already been sent.")
-    intro_queue = IntroQueue(session, event, now, group_dm_platforms, deliver_at)
+    report = await delivery_report.start(session, event, plan.number, now)
+    intro_queue = IntroQueue(session, event, now, group_dm_platforms, deliver_at, report)
     queued = await intro_queue.add_groups(round_row, plan.pool, plan.result.groups)
-    return queued + await _leave_out(intro_queue, round_row.id, plan)
+    queued += await _leave_out(intro_queue, round_row.id, plan)
+    if report is not None:
+        queued += await delivery_report.finish(session, event, report, plan.number, queued, now)
+    return queued
 
 
 async def run_round_in_steps(
@@ -305,9 +312,11 @@ async def run_round_in_steps(
     groups = plan.result.groups
     custom: dict[str, list[str]] = {}
     meet = False
+    async with database.transaction() as session:
+        report = await delivery_report.start(session, event, round_row.number, now)
     for start in range(0, len(groups), CHUNK):
         async with database.transaction() as session:
-            intro_queue = IntroQueue(session, event, now, group_dm_platforms)
+            intro_queue = IntroQueue(session, event, now, group_dm_platforms, report_id=report)
             if start == 0 and not event.double_opt_in:
                 custom = await intro_queue.starters()
                 meet = await meeting_queries.has_slots(session, event.id)
@@ -315,7 +324,10 @@ async def run_round_in_steps(
                 round_row, plan.pool, groups[start : start + CHUNK], custom=custom, meet=meet
             )
     async with database.transaction() as session:
-        queued += await _leave_out(IntroQueue(session, event, now, group_dm_platforms), round_row.id, plan)
+        intro_queue = IntroQueue(session, event, now, group_dm_platforms, report_id=report)
+        queued += await _leave_out(intro_queue, round_row.id, plan)
+        if report is not None:
+            queued += await delivery_report.finish(session, event, report, round_row.number, queued, now)
         await round_queries.finish(session, round_row.id, now)
     return queued
 

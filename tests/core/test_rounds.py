@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.delivery import Delivery
+from bot.errors import DeliveryUncertain
 from bot.messages import ButtonPress, Message
 from storage.models import Intro, IntroHistory, OutboxMessage, Round
 from tests.core.conftest import OLIVIA
@@ -149,3 +150,32 @@ async def test_followups_feed_stats(talk: Talk, core: Core, code: str, clock: Ma
     assert "Matched: 2  ·  said hi: 1  ·  met: 1  ·  average rating: 4.0 / 5" in stats
     forged = await core.handle(ButtonPress(person("Bob"), four.action, four.value))
     assert "no longer open" in forged[0].message.plain_text()
+
+
+async def test_stats_tell_introduced_from_matched_and_count_what_may_not_have_arrived(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Hiking"], "Dan": ["Hiking"]})
+    await talk.say(OLIVIA, "/match now")
+    stats = await talk.say(OLIVIA, "/stats")
+    assert "Matched: 4" in stats and "Introduced: 0 of 4 matched" in stats  # queued is not introduced
+    platform = RecordingPlatform(failures={"carol": [DeliveryUncertain("Timed out")]})
+    await _deliver(core, clock, platform)
+    stats = await talk.say(OLIVIA, "/stats")
+    assert "Introduced: 3 of 4 matched" in stats
+    assert "1 message may not have arrived" in stats
+
+
+async def test_a_round_reports_its_deliveries_to_the_organiser_and_ends_with_the_count(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Hiking"], "Dan": ["Hiking"]})
+    await talk.say(OLIVIA, "/match now")
+    platform = RecordingPlatform(failures={"carol": [DeliveryUncertain("Timed out")]})
+    await _deliver(core, clock, platform)
+    progress = [m for a, m in platform.sent if a.user_id == OLIVIA.user_id and "Round 1 of" in m.plain_text()]
+    assert len(progress) == 1 and "Sent: 0 of 4 messages" in progress[0].plain_text()
+    [(where, final)] = [(d, m) for d, m in platform.edits if "Round 1 of" in m.plain_text()][-1:]
+    assert where.chat_id == OLIVIA.user_id
+    assert "Sent: 3  ·  unreachable: 0  ·  failed: 0  ·  uncertain: 1" in final.plain_text()
+    assert "1 message may not have arrived" in final.plain_text()

@@ -94,6 +94,7 @@ class StandIn:
         self._updates: list[dict[str, Any]] = []
         self._arrived = asyncio.Event()
         self._failures: dict[int, list[Failure]] = {}
+        self._slow: dict[int, list[float]] = {}
         self._update_ids = itertools.count(1000)
         self._query_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -165,6 +166,16 @@ class StandIn:
         self._arrived.set()
         return int(update["update_id"])
 
+    def answer_late(self, chat_id: int, seconds: float, *, times: int = 1) -> None:
+        """The next calls for the chat succeed (the message is delivered) but are answered only after ``seconds``:
+        longer than the client waits, it has timed out by then."""
+        self._slow.setdefault(chat_id, []).extend([seconds] * times)
+
+    async def _maybe_dawdle(self, params: dict[str, Any]) -> None:
+        pending = self._slow.get(params.get("chat_id"))  # type: ignore[arg-type]
+        if pending:
+            await asyncio.sleep(pending.pop(0))
+
     def fail_next(self, chat_id: int, kind: str, *, times: int = 1, **details: Any) -> None:
         self._failures.setdefault(chat_id, []).extend(Failure(kind, **details) for _ in range(times))
 
@@ -207,6 +218,7 @@ class StandIn:
                 raise ApiError(404, "Not Found")
             if call.method in EDITING:
                 self._maybe_fail(params)
+                await self._maybe_dawdle(params)
             result = await handler(params, files)
         except ApiError as error:
             call.status, call.error = error.status, error.description

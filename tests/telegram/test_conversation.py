@@ -83,7 +83,7 @@ async def test_event_from_creation_to_a_round(
     assert texts(await telegram.say(OLIVIA, "/broadcast Doors open at 18:00.\nBring a friend!")) == []
     delivery = Delivery(sqlite_core.database, {"telegram": telegram.adapter}, clock)
     report = await delivery.run_once()
-    assert (report["sent"], report["failed"], report["unreachable"]) == (4, 0, 0)  # 3 members + the progress
+    assert (report["sent"], report["failed"], report["unreachable"]) == (4, 0, 0), report  # 3 members + the progress
     for member in MEMBERS:
         received = stand_in.bot_messages(member.id)[-1]
         assert received["text"] == "📣 Tech Mixer — from Olivia Organiser\nDoors open at 18:00.\nBring a friend!"
@@ -108,7 +108,9 @@ async def run_a_round(telegram: Telegram, delivery: Delivery) -> None:
     stand_in = telegram.stand_in
     started = texts(await telegram.say(OLIVIA, "/match now"))
     assert started[0].startswith("Round 1 of Tech Mixer is on its way")
-    assert (await delivery.run_once())["sent"] == len(MEMBERS)
+    assert (await delivery.run_once())["sent"] == len(MEMBERS) + 1  # and the organiser's delivery report
+    report = stand_in.bot_messages(OLIVIA.id)[-1]  # sent, then edited to the final count
+    assert f"Sent: {len(MEMBERS)}  ·  unreachable: 0  ·  failed: 0  ·  uncertain: 0" in report["text"]
     intros = {m.id: [x for x in stand_in.bot_messages(m.id) if x["text"].startswith("👋 Meet ")] for m in MEMBERS}
     assert all(len(found) == 1 for found in intros.values()), "one intro each"
     groups = {frozenset({user_id, *named_in(found[0])}) for user_id, found in intros.items()}

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from telegram.ext import ApplicationBuilder
 
+from adapters.telegram import TelegramAdapter
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.delivery import Delivery
@@ -19,9 +21,10 @@ from bot.errors import (
 )
 from bot.messages import Address, Button, MessageBuilder, bold, text
 from storage.models import Event, Member, MemberStatus, OutboxMessage, OutboxStatus
+from storage.outbox import NewMessage, enqueue
 from tests.telegram.conftest import Telegram, texts
 from tests.telegram.rules import units
-from tests.telegram.stand_in import StandIn, User
+from tests.telegram.stand_in import TOKEN, StandIn, User
 from tests.telegram.test_conversation import OLIVIA, create_event
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
@@ -167,3 +170,50 @@ async def test_a_linked_group_that_migrates_follows_its_new_id(
     async with sqlite_core.database.transaction() as session:
         event = await session.scalar(select(Event).where(Event.join_code == code))
         assert event is not None and event.channel_id == "-1004001"
+
+
+async def test_an_answer_after_the_client_timeout_is_uncertain_never_resent(
+    stand_in: StandIn, sqlite_core: Core, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram took the message but answered after PTB's read timeout: sending it again would deliver it
+    twice, so the row is 'uncertain', with a log line, and stays that way."""
+    application = ApplicationBuilder().token(TOKEN).base_url(stand_in.api_url).updater(None).read_timeout(0.3).build()
+    adapter = TelegramAdapter(sqlite_core, application)
+    await adapter.start()
+    try:
+        async with sqlite_core.database.transaction() as session:
+            note = NewMessage("note:ann", "telegram", str(ANN.id), text("Doors open at 18:00").to_dict())
+            await enqueue(session, [note], clock.now())
+        stand_in.message_update(ANN, "/start")  # Ann's chat with the bot exists
+        stand_in.answer_late(ANN.id, 1.5)
+        delivery = Delivery(sqlite_core.database, {"telegram": adapter}, clock)
+        report = await delivery.run_once()
+        assert report["uncertain"] == 1 and report["sent"] == 0
+        clock.advance(timedelta(hours=1))  # long past any retry backoff
+        assert (await delivery.run_once())["uncertain"] == 0
+        await stand_in.wait_for(lambda: len(stand_in.bot_messages(ANN.id)) == 1)  # it did arrive, once
+        async with sqlite_core.database.transaction() as session:
+            [row] = (await session.scalars(select(OutboxMessage))).all()
+        assert row.status == OutboxStatus.UNCERTAIN and row.attempts == 1
+        assert "outbox row marked uncertain" in caplog.text
+        assert [c.method for c in stand_in.calls if c.chat_id == ANN.id] == ["sendMessage"]
+    finally:
+        await adapter.stop()
+
+
+async def test_a_refused_connection_is_retried_not_uncertain(sqlite_core: Core, clock: ManualClock) -> None:
+    """Nothing reached Telegram when the connection is refused: that is a plain retry."""
+    stopped = StandIn()
+    await stopped.start()
+    application = ApplicationBuilder().token(TOKEN).base_url(stopped.api_url).updater(None).build()
+    adapter = TelegramAdapter(sqlite_core, application)
+    await adapter.start()
+    await stopped.stop()
+    try:
+        async with sqlite_core.database.transaction() as session:
+            note = NewMessage("note:ann", "telegram", str(ANN.id), text("Doors open at 18:00").to_dict())
+            await enqueue(session, [note], clock.now())
+        report = await Delivery(sqlite_core.database, {"telegram": adapter}, clock).run_once()
+        assert (report["retrying"], report["uncertain"]) == (1, 0)
+    finally:
+        await adapter.stop()

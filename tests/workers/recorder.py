@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -13,12 +14,14 @@ from aiohttp import web
 @dataclass
 class Recorder:
     received: list[str] = field(default_factory=list)
+    arrivals: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, to) as each came in
     delay: tuple[float, float] = (0.0, 0.003)
     runner: web.AppRunner | None = None
     url: str = ""
 
     async def _message(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.arrivals.append((time.monotonic(), body["to"]))
         await asyncio.sleep(random.uniform(*self.delay))
         self.received.append(body["to"])
         return web.json_response({"ok": True, "message_id": str(len(self.received))})
@@ -37,6 +40,16 @@ class Recorder:
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
+
+    def most_in_a_second(self, to: str | None = None) -> int:
+        """The most messages (to one recipient, or overall) that arrived within any one second."""
+        times = [at for at, who in self.arrivals if to is None or who == to]
+        most, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def copies(self) -> Counter[str]:
         return Counter(self.received)

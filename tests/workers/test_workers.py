@@ -28,7 +28,7 @@ async def _queue(database: Database, count: int) -> None:
         assert await enqueue(session, messages, now) == count
 
 
-async def _worker(database: Database, url: str, worker_id: str) -> asyncio.subprocess.Process:
+async def _worker(database: Database, url: str, worker_id: str, *mode: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -36,6 +36,7 @@ async def _worker(database: Database, url: str, worker_id: str) -> asyncio.subpr
         database.url,
         url,
         worker_id,
+        *mode,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,
@@ -70,6 +71,35 @@ async def test_three_workers_on_postgresql_send_each_message_once(postgres_datab
             ).all()
         )
     assert len(by_worker) == 3 and min(by_worker.values()) > 50, by_worker  # the work really was shared
+
+
+async def test_three_replicas_share_one_budget_of_30_per_second_and_1_per_chat(postgres_database: Database) -> None:
+    """Telegram's limits are per bot, not per process: the stand-in measures what arrives from all three."""
+    now = datetime.now(UTC)
+    busy = [f"busy-{n}" for n in range(5)]  # every tenth message goes to one of five chats: 1/s each applies
+    messages = [
+        NewMessage(f"broadcast:1:{n}", "console", busy[n // 10 % 5] if n % 10 == 0 else f"member-{n}", PAYLOAD)
+        for n in range(300)
+    ]
+    async with postgres_database.transaction() as session:
+        await enqueue(session, messages, now)
+    recorder = Recorder()
+    url = await recorder.start()
+    try:
+        workers = [await _worker(postgres_database, url, f"w{n}", "shared-budget") for n in range(3)]
+        results = await asyncio.wait_for(asyncio.gather(*(w.communicate() for w in workers)), timeout=180)
+    finally:
+        await recorder.stop()
+    for worker, (_, err) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, err.decode()[-2000:]
+    assert await _statuses(postgres_database) == {"sent": 300}
+    assert len(recorder.received) == 300
+    print(f"most in one second: {recorder.most_in_a_second()}")
+    assert recorder.most_in_a_second() <= 30  # 30 messages/s per bot, whichever replica sent them
+    assert max(recorder.most_in_a_second(chat) for chat in busy) == 1  # 1 message/s per chat
+    async with postgres_database.transaction() as session:
+        senders = await session.scalar(select(func.count(func.distinct(OutboxMessage.claimed_by))))
+    assert senders == 3  # all three really sent
 
 
 async def test_sigkill_at_random_points_never_resends_silently(sqlite_database: Database) -> None:

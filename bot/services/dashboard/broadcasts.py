@@ -22,6 +22,7 @@ from bot.campaign.timing import at_local
 from bot.commands.broadcast import _message as member_view
 from bot.commands.broadcast import queue_broadcast
 from bot.errors import UserError
+from bot.intros import delivery_report
 from bot.messages import Message
 from storage.models import Broadcast, CampaignStep, Event, Member, OutboxMessage, OutboxStatus, StepStatus
 
@@ -152,9 +153,9 @@ async def cancel(session: AsyncSession, event: Event, broadcast_id: int, now: da
 async def listed(session: AsyncSession, event: Event) -> list[BroadcastView]:
     """The event's broadcasts, newest first, each with its delivery report (the organiser's own progress
     message is not counted: it is not a delivery to a member)."""
-    rows = (
-        await session.scalars(select(Broadcast).where(Broadcast.event_id == event.id).order_by(Broadcast.id.desc()))
-    ).all()
+    only_broadcasts = ~Broadcast.audience.startswith(delivery_report.PREFIX)  # a round's report is not one
+    query = select(Broadcast).where(Broadcast.event_id == event.id, only_broadcasts).order_by(Broadcast.id.desc())
+    rows = (await session.scalars(query)).all()
     steps = {
         step.key: step
         for step in (

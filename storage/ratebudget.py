@@ -1,0 +1,57 @@
+"""Send budgets shared by every replica: GCRA (the "generic cell rate algorithm", a token bucket stored as the
+time the next send may go), one row per platform account and one per chat.
+
+A reservation locks the rows (``FOR UPDATE`` on PostgreSQL; SQLite's single writer serialises), moves them on
+by one interval and says when the send may go; the caller waits until then. Locks are always taken account
+first, then chat, so two replicas never deadlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import RateSlot
+from storage.upsert import insert_skipping_existing
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """``at``: when the send may go (``None``: the chat is busy until ``chat_free_at``, nothing reserved)."""
+
+    at: datetime | None
+    chat_free_at: datetime | None = None
+
+
+async def _locked(session: AsyncSession, key: str, now: datetime) -> RateSlot:
+    await session.execute(insert_skipping_existing(session, RateSlot, ("key",)), [{"key": key, "next_at": now}])
+    row = await session.scalar(select(RateSlot).where(RateSlot.key == key).with_for_update())
+    assert row is not None
+    return row
+
+
+async def reserve(
+    session: AsyncSession,
+    now: datetime,
+    account: tuple[str, timedelta] | None,
+    chat: tuple[str, timedelta] | None,
+    *,
+    wait_for_chat: bool,
+) -> Turn:
+    """Reserve one send under the account's interval and the chat's. With ``wait_for_chat`` false, a chat that
+    is not free by the account's turn reserves nothing (the outbox defers that row and sends others meanwhile)."""
+    overall = await _locked(session, account[0], now) if account else None
+    at = max(overall.next_at, now) if overall else now
+    if chat is not None:
+        row = await _locked(session, chat[0], now)
+        if row.next_at > at:
+            if not wait_for_chat:
+                return Turn(None, row.next_at)
+            at = row.next_at
+        row.next_at = at + chat[1]
+    if overall is not None and account is not None:
+        overall.next_at = max(overall.next_at, now) + account[1]
+    return Turn(at)

@@ -1,0 +1,47 @@
+"""The shared send budget: replicas reserving at once get distinct turns, one interval apart; a busy chat defers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from storage import ratebudget
+from storage.database import Database
+from tests.conftest import NOW
+
+STEP = timedelta(milliseconds=35)
+CHAT = timedelta(seconds=1)
+
+
+async def test_reservations_take_turns_one_interval_apart(database: Database) -> None:
+    replicas = [Database(database.url) for _ in range(3)] if not database.is_sqlite else [database]
+
+    async def reserve_many(replica: Database, worker: int) -> list[object]:
+        turns = []
+        for n in range(30):
+            async with replica.transaction() as session:
+                chat = (f"t:chat:{worker}-{n}", CHAT)
+                turn = await ratebudget.reserve(session, NOW, ("t", STEP), chat, wait_for_chat=False)
+            turns.append(turn.at)
+        return turns
+
+    try:
+        results = await asyncio.gather(*(reserve_many(replicas[n % len(replicas)], n) for n in range(3)))
+    finally:
+        if not database.is_sqlite:
+            for replica in replicas:
+                await replica.dispose()
+    turns = sorted(t for turns in results for t in turns)  # type: ignore[type-var]
+    assert turns == [NOW + STEP * n for n in range(90)]  # no two replicas got the same turn, none skipped
+
+
+async def test_a_busy_chat_is_deferred_or_waited_for(database: Database) -> None:
+    async with database.transaction() as session:
+        first = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=False)
+        busy = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=False)
+        other = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:2", CHAT), wait_for_chat=False)
+        waited = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=True)
+    assert first.at == NOW
+    assert busy.at is None and busy.chat_free_at == NOW + CHAT  # deferred, nothing reserved
+    assert other.at == NOW + STEP  # the account's next turn was not taken by the deferred send
+    assert waited.at == NOW + CHAT  # an answer to a command waits for the chat's turn instead
