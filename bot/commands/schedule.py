@@ -19,9 +19,9 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.meetings.booking import free_member
 from bot.messages import MessageBuilder, bold, italic, text
-from bot.views import local_start
+from bot.views import is_over, local_start
 from storage import events as event_queries
-from storage.models import Participant, StepStatus
+from storage.models import Event, Participant, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -117,6 +117,9 @@ async def newcommunity(ctx: Context, args: str) -> None:
 
 async def rsvp(ctx: Context, value: str) -> None:
     participant, answer = await _yes_or_no(ctx, value)
+    event = await ctx.session.get(Event, participant.event_id)
+    if event is not None and is_over(event, ctx.clock.now()):
+        raise UserError(f"{event.name} is over, so there's nothing to answer any more. Thanks!")
     participant.rsvp = answer
     if answer == "no":
         ctx.queued += await free_member(

@@ -307,6 +307,8 @@ async def free_member(
     someone who asked to be forgotten). Returns how many messages were queued."""
     queued = 0
     for meeting in await queries.live_meetings_of_member(session, member.id, event_id):
+        if event_id is not None and meeting.ends_at <= now:
+            continue  # a meeting that happened stays in the record (leaving or an RSVP "no" afterwards)
         event = await session.get(Event, meeting.event_id)
         assert event is not None
         others = [m for m in await queries.group_members(session, meeting.group_id) if m.id != member.id]
