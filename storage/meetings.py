@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Block,
     Intro,
     IntroGroup,
     Meeting,
@@ -225,3 +226,12 @@ async def set_capacity(session: AsyncSession, place: MeetingPlace, capacity: int
 
 async def group_event_id(session: AsyncSession, group: IntroGroup) -> int | None:
     return await session.scalar(select(Round.event_id).where(Round.id == group.round_id))
+
+
+async def blocked_among(session: AsyncSession, member_ids: Collection[int]) -> bool:
+    """Whether any of these members asked never to be matched with another of them."""
+    ids = list(member_ids)
+    if len(ids) < 2:
+        return False
+    query = select(Block.member_id).where(Block.member_id.in_(ids), Block.blocked_id.in_(ids)).limit(1)
+    return await session.scalar(query) is not None

@@ -60,7 +60,7 @@ class Group:
 
 async def load_group(session: AsyncSession, group_id: int, *, lock: bool) -> Group | None:
     """The group (locked on PostgreSQL, so answers within one group are taken one at a time) and its members
-    who can still meet; None when it is not an introduced group."""
+    who can still meet; None when it is not an introduced group, or one of its members blocked another."""
     group = await intro_queries.locked_group(session, group_id) if lock else await session.get(IntroGroup, group_id)
     if group is None or group.state != "introduced":
         return None
@@ -68,7 +68,10 @@ async def load_group(session: AsyncSession, group_id: int, *, lock: bool) -> Gro
     event = await session.get(Event, event_id) if event_id is not None else None
     if event is None:
         return None
-    coming = await _can_come(session, event.id, await queries.group_members(session, group.id))
+    members = await queries.group_members(session, group.id)
+    if await queries.blocked_among(session, [m.id for m in members]):
+        return None  # one asked never to be matched with another: no meeting between them any more
+    coming = await _can_come(session, event.id, members)
     return Group(group, event, coming)
 
 
