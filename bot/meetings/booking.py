@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.intros import texts as intro_texts
-from bot.meetings import calendar
+from bot.meetings import calendar, timing
 from bot.meetings import texts as meeting_texts
 from storage import intros as intro_queries
 from storage import meetings as queries
@@ -198,6 +198,8 @@ async def announce(
     messages: list[NewMessage] = []
     platforms = {m.platform for m in members}
     together = len(platforms) == 1 and next(iter(platforms)) in group_dm_platforms
+    group_due = timing.for_group(members, event, now, meeting.starts_at) if together else None
+    together = group_due is not None  # no moment when all are awake: one message each, at each one's morning
     recipients: list[Member | None] = [None] if together else list(members)
     for recipient in recipients:
         entry = _entry(meeting, event, recipient, members)
@@ -214,10 +216,13 @@ async def announce(
             users = ",".join(sorted(m.platform_user_id for m in members))
             for suffix, message in (("ok", confirm), ("ics", file)):
                 key = f"meeting:{meeting.id}:{suffix}:group"
-                messages.append(NewMessage(key, members[0].platform, users, message.to_dict(), None, event.id, "group"))
+                messages.append(
+                    NewMessage(key, members[0].platform, users, message.to_dict(), None, event.id, "group", group_due)
+                )
         else:
-            messages.append(_to(recipient, f"meeting:{meeting.id}:ok:{recipient.id}", confirm.to_dict(), event))
-            messages.append(_to(recipient, f"meeting:{meeting.id}:ics:{recipient.id}", file.to_dict(), event))
+            due = timing.for_member(recipient, event, now, meeting.starts_at)
+            messages.append(_to(recipient, f"meeting:{meeting.id}:ok:{recipient.id}", confirm.to_dict(), event, due))
+            messages.append(_to(recipient, f"meeting:{meeting.id}:ics:{recipient.id}", file.to_dict(), event, due))
     intros = await _intros(session, group.row.id)
     for member in members:
         others = group.others(member.id)
@@ -296,6 +301,7 @@ async def cancel(
             f"meeting:{meeting.id}:off:{m.id}",
             meeting_texts.cancelled(meeting, event, m, why, offer).to_dict(),
             event,
+            timing.for_member(m, event, now, meeting.starts_at),
         )
         for m in tell
     ]

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
-from bot.meetings import booking
+from bot.meetings import booking, timing
 from bot.meetings import texts as meeting_texts
 from bot.views import is_over
 from storage import meetings as queries
@@ -87,6 +87,7 @@ async def send(session: AsyncSession, group: booking.Group, proposal: MeetingPro
             meeting_texts.proposal(group.event, other, proposer, proposal.id, slots).to_dict(),
             other.id,
             group.event.id,
+            not_before=timing.for_member(other, group.event, now, slots[0].starts_at),
         )
         for other in group.others(proposer.id)
     ]
