@@ -254,7 +254,9 @@ async def cancel(ctx: Context, value: str) -> None:
     member = ctx.require_member()
     others = group.others(member.id)
     why = f"{member.display_name} cancelled it."
-    ctx.queued += await booking.cancel(ctx.session, meeting, group.event, ctx.clock.now(), why, others)
+    ctx.queued += await booking.cancel(
+        ctx.session, meeting, group.event, ctx.clock.now(), why, others, also_file=[member]
+    )
     builder = MessageBuilder().line(f"Cancelled: {meeting_texts.summary(meeting, group.event, member)}.")
     builder.line("I've told ", *names(others), ". The slot is free again.")
     builder.buttons(meet_button(group.row.id))

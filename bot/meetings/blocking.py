@@ -30,7 +30,7 @@ async def after_block(session: AsyncSession, group_id: int, blocker: Member, now
         event = await session.get(Event, meeting.event_id)
         assert event is not None
         others = [m for m in await queries.group_members(session, group_id) if m.id != blocker.id]
-        queued = await booking.cancel(session, meeting, event, now, WHY, others, rebook=False)
+        queued = await booking.cancel(session, meeting, event, now, WHY, others, rebook=False, also_file=[blocker])
         cancelled = True
     await session.execute(
         update(MeetingProposal)

@@ -167,7 +167,7 @@ async def book_or_move(
     try:
         async with session.begin_nested():
             if replaces is not None:
-                await _cancel_quietly(session, replaces, now, "moved to another time")
+                await _cancel_quietly(session, replaces, now, queries.MOVED_NOTE)
             outcome = await book(session, group, slot, now)
             if outcome.meeting is None:
                 raise _Undo
@@ -201,8 +201,9 @@ async def announce(
     group_due = timing.for_group(members, event, now, meeting.starts_at) if together else None
     together = group_due is not None  # no moment when all are awake: one message each, at each one's morning
     recipients: list[Member | None] = [None] if together else list(members)
+    line = await queries.calendar_lineage(session, meeting)
     for recipient in recipients:
-        entry = _entry(meeting, event, recipient, members)
+        entry = _entry(meeting, event, recipient, members, line)
         confirm = meeting_texts.confirmation(
             meeting,
             event,
@@ -238,17 +239,29 @@ async def announce(
     return await enqueue(session, messages, now)
 
 
-def _entry(meeting: Meeting, event: Event, recipient: Member | None, members: Sequence[Member]) -> calendar.Entry:
+def _entry(
+    meeting: Meeting,
+    event: Event,
+    recipient: Member | None,
+    members: Sequence[Member],
+    line: tuple[int, int],
+    *,
+    cancelled: bool = False,
+) -> calendar.Entry:
+    """The calendar entry; ``line``: its UID's meeting and sequence (see :func:`queries.calendar_lineage`)."""
     others = [m for m in members if recipient is None or m.id != recipient.id]
     who = ", ".join(m.display_name for m in others)
+    root, sequence = line
     return calendar.Entry(
-        meeting.id,
+        root,
         f"Meet {who} at {meeting.place_name}"[:200],
         event.name,
         meeting.place_name,
         meeting.starts_at,
         meeting.ends_at,
         meeting_texts.zone_of(recipient, event),
+        sequence + 1 if cancelled else sequence,
+        cancelled,
     )
 
 
@@ -290,21 +303,24 @@ async def cancel(
     tell: Sequence[Member],
     *,
     rebook: bool = True,
+    also_file: Sequence[Member] = (),
 ) -> int:
-    """Cancel a meeting and tell ``tell`` why (offering to pick another time if ``rebook``); returns how many
+    """Cancel a meeting and tell ``tell`` why (offering to pick another time if ``rebook``); they, and
+    ``also_file`` (the one who cancelled it), get the calendar file that removes the entry. Returns how many
     messages were queued."""
     await _cancel_quietly(session, meeting, now, why)
     offer = meeting.group_id if rebook else None
-    messages = [
-        _to(
-            m,
-            f"meeting:{meeting.id}:off:{m.id}",
-            meeting_texts.cancelled(meeting, event, m, why, offer).to_dict(),
-            event,
-            timing.for_member(m, event, now, meeting.starts_at),
-        )
-        for m in tell
-    ]
+    members = await queries.group_members(session, meeting.group_id)
+    line = await queries.calendar_lineage(session, meeting)
+    messages = []
+    for m in [*tell, *also_file]:
+        due = timing.for_member(m, event, now, meeting.starts_at) if m in tell else now
+        entry = _entry(meeting, event, m, members, line, cancelled=True)
+        file = meeting_texts.calendar_cancel(meeting, event, m, calendar.attachment(entry, now)).to_dict()
+        messages.append(_to(m, f"meeting:{meeting.id}:icsoff:{m.id}", file, event, due))
+        if m in tell:  # the notice last: it is what the member reads first
+            notice = meeting_texts.cancelled(meeting, event, m, why, offer).to_dict()
+            messages.append(_to(m, f"meeting:{meeting.id}:off:{m.id}", notice, event, due))
     return await enqueue(session, messages, now)
 
 

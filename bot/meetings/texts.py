@@ -109,6 +109,12 @@ def calendar_file(meeting: Meeting, event: Event, member: Member | None, file: A
     return builder.build(attachments=(replace(file, caption=caption),))
 
 
+def calendar_cancel(meeting: Meeting, event: Event, member: Member, file: Attachment) -> Message:
+    """The calendar file that takes the cancelled meeting out of the member's calendar."""
+    caption = f"📎 Calendar update (cancelled): {summary(meeting, event, member)}"
+    return MessageBuilder().line(caption).build(attachments=(replace(file, caption=caption),))
+
+
 def reminder(meeting: Meeting, event: Event, recipient: Member, others: Sequence[Member]) -> Message:
     local = meeting.starts_at.astimezone(ZoneInfo(event.time_zone))
     builder = MessageBuilder().line(
