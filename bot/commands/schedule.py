@@ -18,6 +18,7 @@ from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.meetings.booking import free_member
+from bot.meetings.moving import follow_event_move
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import is_over, local_start
 from storage import events as event_queries
@@ -73,6 +74,7 @@ async def move_event(ctx: Context, args: str) -> None:
     event.starts_at = parsing.event_start(
         parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now()
     )
+    ctx.queued += await follow_event_move(ctx.session, event, ctx.clock.now(), ctx.policy.group_dm_platforms)
     moved, past = await reschedule(ctx.session, event, ctx.clock.now())
     builder = MessageBuilder().line(bold(event.name), f" now starts {local_start(event)}.")
     builder.line(

@@ -167,7 +167,7 @@ async def book_or_move(
     try:
         async with session.begin_nested():
             if replaces is not None:
-                await _cancel_quietly(session, replaces, now, queries.MOVED_NOTE)
+                await cancel_quietly(session, replaces, now, queries.MOVED_NOTE)
             outcome = await book(session, group, slot, now)
             if outcome.meeting is None:
                 raise _Undo
@@ -276,7 +276,7 @@ async def _intros(session: AsyncSession, group_id: int) -> dict[int, Intro]:
     return {intro.member_id: intro for intro in rows}
 
 
-async def _cancel_quietly(session: AsyncSession, meeting: Meeting, now: datetime, why: str) -> None:
+async def cancel_quietly(session: AsyncSession, meeting: Meeting, now: datetime, why: str) -> None:
     """Release the seat and the time, and take back what was queued for it and not yet sent."""
     await queries.release(session, meeting, now, why)
     await session.execute(
@@ -308,7 +308,22 @@ async def cancel(
     """Cancel a meeting and tell ``tell`` why (offering to pick another time if ``rebook``); they, and
     ``also_file`` (the one who cancelled it), get the calendar file that removes the entry. Returns how many
     messages were queued."""
-    await _cancel_quietly(session, meeting, now, why)
+    await cancel_quietly(session, meeting, now, why)
+    return await notify_cancelled(session, meeting, event, now, why, tell, rebook=rebook, also_file=also_file)
+
+
+async def notify_cancelled(
+    session: AsyncSession,
+    meeting: Meeting,
+    event: Event,
+    now: datetime,
+    why: str,
+    tell: Sequence[Member],
+    *,
+    rebook: bool = True,
+    also_file: Sequence[Member] = (),
+) -> int:
+    """What :func:`cancel` tells, for a meeting already released."""
     offer = meeting.group_id if rebook else None
     members = await queries.group_members(session, meeting.group_id)
     line = await queries.calendar_lineage(session, meeting)
