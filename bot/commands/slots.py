@@ -24,6 +24,11 @@ PREVIEW = 10  # cancelled meetings listed in a confirmation
 
 async def slots(ctx: Context, args: str, forms: Forms) -> None:
     event = await ctx.organised_event()
+    if event.recurrence is not None:
+        raise UserError(
+            f"{event.name} is a community with recurring rounds, not an event on one date, so it has no "
+            "meeting slots: members of a community arrange their own meetings."
+        )
     words = args.strip()
     if not words:
         await forms.start(ctx, "slots")

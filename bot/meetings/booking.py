@@ -304,12 +304,15 @@ async def cancel(
     *,
     rebook: bool = True,
     also_file: Sequence[Member] = (),
+    freed: bool = True,
 ) -> int:
     """Cancel a meeting and tell ``tell`` why (offering to pick another time if ``rebook``); they, and
-    ``also_file`` (the one who cancelled it), get the calendar file that removes the entry. Returns how many
-    messages were queued."""
+    ``also_file`` (the one who cancelled it), get the calendar file that removes the entry. ``freed``: the
+    notice may say the slot is free again. Returns how many messages were queued."""
     await cancel_quietly(session, meeting, now, why)
-    return await notify_cancelled(session, meeting, event, now, why, tell, rebook=rebook, also_file=also_file)
+    return await notify_cancelled(
+        session, meeting, event, now, why, tell, rebook=rebook, also_file=also_file, freed=freed
+    )
 
 
 async def notify_cancelled(
@@ -322,6 +325,7 @@ async def notify_cancelled(
     *,
     rebook: bool = True,
     also_file: Sequence[Member] = (),
+    freed: bool = True,
 ) -> int:
     """What :func:`cancel` tells, for a meeting already released."""
     offer = meeting.group_id if rebook else None
@@ -334,7 +338,7 @@ async def notify_cancelled(
         file = meeting_texts.calendar_cancel(meeting, event, m, calendar.attachment(entry, now)).to_dict()
         messages.append(_to(m, f"meeting:{meeting.id}:icsoff:{m.id}", file, event, due))
         if m in tell:  # the notice last: it is what the member reads first
-            notice = meeting_texts.cancelled(meeting, event, m, why, offer).to_dict()
+            notice = meeting_texts.cancelled(meeting, event, m, why, offer, freed=freed).to_dict()
             messages.append(_to(m, f"meeting:{meeting.id}:off:{m.id}", notice, event, due))
     return await enqueue(session, messages, now)
 

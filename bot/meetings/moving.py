@@ -96,5 +96,5 @@ async def _rebook(
     if meeting is None or group is None:
         old.note = CLASH  # not a move any more: a meeting booked later starts a new calendar entry
         tell = await queries.group_members(session, old.group_id)
-        return await booking.notify_cancelled(session, old, event, now, CLASH, tell)
+        return await booking.notify_cancelled(session, old, event, now, CLASH, tell, freed=False)
     return await booking.announce(session, group, meeting, now, group_dm_platforms, moved=True)

@@ -128,9 +128,13 @@ def reminder(meeting: Meeting, event: Event, recipient: Member, others: Sequence
     return builder.build()
 
 
-def cancelled(meeting: Meeting, event: Event, recipient: Member, why: str, group_id: int | None) -> Message:
+def cancelled(
+    meeting: Meeting, event: Event, recipient: Member, why: str, group_id: int | None, *, freed: bool = True
+) -> Message:
+    """``freed``: the slot and place still exist, free for others (not when the organisers removed them)."""
     builder = MessageBuilder().line(f"❌ Your meeting {summary(meeting, event, recipient)} is off: {why}")
-    builder.line("The slot is free again.")
+    if freed:
+        builder.line("The slot is free again.")
     if group_id is not None:
         builder.buttons(meet_button(group_id))
     return builder.build()
