@@ -235,7 +235,8 @@ async def announce(
         if intro is not None and intro.followup_sent_at is None:
             intro.followup_sent_at = meeting.ends_at  # the day-after follow-up does not ask twice
             payload = intro_texts.followup(event, others, intro.id).to_dict()
-            messages.append(_to(member, f"followup:{intro.id}", payload, event, meeting.ends_at))
+            asked_at = timing.for_member(member, event, meeting.ends_at, None)  # at their morning if need be
+            messages.append(_to(member, f"followup:{intro.id}", payload, event, asked_at))
     return await enqueue(session, messages, now)
 
 

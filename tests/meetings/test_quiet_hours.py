@@ -71,3 +71,23 @@ async def test_news_about_a_meeting_before_the_recipients_morning_goes_at_once(r
     await room.deliver()  # Alice's confirmation, which waited for her morning
     await room.press_delivered(ALICE, "Cancel meeting")
     assert any("is off: Alice cancelled it." in t for t in _texts(await room.deliver(), "bob"))
+
+
+async def test_did_you_meet_after_the_meeting_waits_for_the_morning(room: Room) -> None:
+    """The meeting ends at 19:30 in London, 06:30 in Sydney: Bob is asked at 08:00 his time, Alice at once."""
+    await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
+    await room.talk.say(BOB, "/timezone Australia/Sydney")
+    await room.talk.say(OLIVIA, SLOTS)
+    await room.talk.say(OLIVIA, "/match now")
+    await room.deliver()
+    await room.press_delivered(ALICE, "Pick a time to meet")
+    await room.press(ALICE, room.talk.button(ALICE, "19:15"))
+    await room.press(ALICE, room.talk.button(ALICE, "Send proposal (1)"))
+    await room.deliver()
+    await room.press_delivered(BOB, "19:15")
+    await room.deliver()
+    room.clock.set(datetime(2026, 12, 10, 19, 30, tzinfo=LONDON))
+    asked = {u for u, m in await room.deliver() if "Did you meet" in m.plain_text()}
+    assert asked == {"alice"}
+    room.clock.set(datetime(2026, 12, 11, 8, 0, tzinfo=SYDNEY))
+    assert any("Did you meet Alice" in t for t in _texts(await room.deliver(), "bob"))
