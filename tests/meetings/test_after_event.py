@@ -38,6 +38,7 @@ async def test_a_meeting_that_happened_cannot_be_cancelled_or_moved(room: Room) 
     move = room.button(BOB, "Reschedule")
     assert "already happened" in await room.press(BOB, cancel)
     assert "already happened" in await room.press(BOB, move)
+    assert "is over" in await room.talk.say(OLIVIA, '/slots 19:30-21:00 every 15 at "Terrace"')
     assert [m.plain_text() for u, m in await room.deliver() if "is off" in m.plain_text()] == []
     assert "Meetings booked: 1" in await room.talk.say(OLIVIA, "/stats")
 
