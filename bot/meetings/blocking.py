@@ -1,8 +1,8 @@
 """A block ("Don't match me with them again") ends what meetings were arranging between the two.
 
 The group's booked meeting still ahead is cancelled, and the others are told it is off without being told
-why (the blocker was promised "they won't be told"); its open proposals close, and nobody of the group is
-asked "did you meet?" about it any more. New proposals are refused by :func:`bot.meetings.booking.load_group`,
+why (the blocker was promised "they won't be told"); its open proposals close, and the blocker is not
+asked "did you meet?" about them. New proposals are refused by :func:`bot.meetings.booking.load_group`,
 which treats a group with a block inside it as closed.
 """
 
@@ -37,12 +37,15 @@ async def after_block(session: AsyncSession, group_id: int, blocker: Member, now
         .where(MeetingProposal.group_id == group_id, MeetingProposal.state.in_(booking.OPEN))
         .values(state=ProposalState.CLOSED, updated_at=now)
     )
-    await _stop_followups(session, group_id, now)
+    await _stop_followups(session, group_id, blocker, now)
     return queued, cancelled
 
 
-async def _stop_followups(session: AsyncSession, group_id: int, now: datetime) -> None:
-    intros: Sequence[Intro] = (await session.scalars(select(Intro).where(Intro.group_id == group_id))).all()
+async def _stop_followups(session: AsyncSession, group_id: int, blocker: Member, now: datetime) -> None:
+    """The blocker is not asked about them; the others still are (they may have met before the block, and
+    their answer is the event's outcome)."""
+    query = select(Intro).where(Intro.group_id == group_id, Intro.member_id == blocker.id)
+    intros: Sequence[Intro] = (await session.scalars(query)).all()
     for intro in intros:
         if intro.followup_sent_at is None or intro.followup_sent_at > now:
             intro.followup_sent_at = now  # the campaign's follow-up step does not ask either
