@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from storage.models import Event
+
+EVENT_LASTS = timedelta(hours=12)  # an event's meeting slots run at most this long after its start, so it is over then
+
+
+def is_over(event: Event, now: datetime) -> bool:
+    """Whether a dated event is over (a community, with recurring rounds, never is)."""
+    return event.recurrence is None and now >= event.starts_at + EVENT_LASTS
 
 
 def local_start(event: Event) -> str:

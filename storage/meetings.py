@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Block,
     Intro,
     IntroGroup,
     Meeting,
@@ -225,3 +226,35 @@ async def set_capacity(session: AsyncSession, place: MeetingPlace, capacity: int
 
 async def group_event_id(session: AsyncSession, group: IntroGroup) -> int | None:
     return await session.scalar(select(Round.event_id).where(Round.id == group.round_id))
+
+
+async def blocked_among(session: AsyncSession, member_ids: Collection[int]) -> bool:
+    """Whether any of these members asked never to be matched with another of them."""
+    ids = list(member_ids)
+    if len(ids) < 2:
+        return False
+    query = select(Block.member_id).where(Block.member_id.in_(ids), Block.blocked_id.in_(ids)).limit(1)
+    return await session.scalar(query) is not None
+
+
+MOVED_NOTE = "moved to another time"  # a meeting cancelled because its group booked another time instead
+
+
+async def calendar_lineage(session: AsyncSession, meeting: Meeting) -> tuple[int, int]:
+    """The meeting's calendar entry: (the id of the first meeting of its line of reschedules, how many
+    reschedules led to this one). A meeting booked after a real cancellation starts a new line."""
+    query = (
+        select(Meeting.id, Meeting.note)
+        .where(Meeting.group_id == meeting.group_id, Meeting.id <= meeting.id)
+        .order_by(Meeting.id)
+    )
+    rows = (await session.execute(query)).all()
+    root, sequence = meeting.id, 0
+    previous_note: str | None = None
+    for index, (meeting_id, note) in enumerate(rows):
+        if index and previous_note == MOVED_NOTE:
+            sequence += 1
+        else:
+            root, sequence = meeting_id, 0
+        previous_note = note
+    return root, sequence

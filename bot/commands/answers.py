@@ -13,6 +13,7 @@ from bot.intros import texts
 from bot.intros.candidates import load_pool
 from bot.intros.rounds import IntroQueue, seed_for
 from bot.matching import Group, match
+from bot.meetings.blocking import after_block
 from bot.messages import text
 from bot.parsing import small_int
 from storage import intros as intro_queries
@@ -67,8 +68,13 @@ async def never_again(ctx: Context, value: str) -> None:
     for other in others:
         if await ctx.session.get(Block, (intro.member_id, other.id)) is None:
             ctx.session.add(Block(member_id=intro.member_id, blocked_id=other.id, created_at=ctx.clock.now()))
+    await ctx.session.flush()
+    assert intro.group_id is not None
+    queued, cancelled = await after_block(ctx.session, intro.group_id, ctx.require_member(), ctx.clock.now())
+    ctx.queued += queued
     names = ", ".join(other.display_name for other in others)
-    ctx.reply(text(f"Got it: I won't match you with {names} again. They won't be told."))
+    off = " Your meeting with them is off; I've told them only that it can't go ahead." if cancelled else ""
+    ctx.reply(text(f"Got it: I won't match you with {names} again. They won't be told.{off}"))
 
 
 async def opt_in(ctx: Context, value: str) -> None:

@@ -237,13 +237,15 @@ async def _meeting(ctx: Context, value: str) -> tuple[Meeting, booking.Group]:
     await ctx.session.refresh(meeting)  # under the group's lock: a cancel that just committed counts
     if meeting.state != MeetingState.BOOKED:
         raise UserError("That meeting has already been cancelled.")
+    if meeting.ends_at <= ctx.clock.now():
+        raise UserError("That meeting has already happened, so it can't be changed.")
+    if meeting.starts_at <= ctx.clock.now():
+        raise UserError("That meeting has already started, so it can't be changed.")
     return meeting, group
 
 
 async def reschedule(ctx: Context, value: str) -> None:
     meeting, group = await _meeting(ctx, value)
-    if meeting.starts_at <= ctx.clock.now():
-        raise UserError("That meeting has already started.")
     await _show_picker(ctx, group, meeting)
 
 
@@ -252,7 +254,9 @@ async def cancel(ctx: Context, value: str) -> None:
     member = ctx.require_member()
     others = group.others(member.id)
     why = f"{member.display_name} cancelled it."
-    ctx.queued += await booking.cancel(ctx.session, meeting, group.event, ctx.clock.now(), why, others)
+    ctx.queued += await booking.cancel(
+        ctx.session, meeting, group.event, ctx.clock.now(), why, others, also_file=[member]
+    )
     builder = MessageBuilder().line(f"Cancelled: {meeting_texts.summary(meeting, group.event, member)}.")
     builder.line("I've told ", *names(others), ". The slot is free again.")
     builder.buttons(meet_button(group.row.id))

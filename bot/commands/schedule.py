@@ -18,10 +18,11 @@ from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.meetings.booking import free_member
+from bot.meetings.moving import follow_event_move
 from bot.messages import MessageBuilder, bold, italic, text
-from bot.views import local_start
+from bot.views import is_over, local_start
 from storage import events as event_queries
-from storage.models import Participant, StepStatus
+from storage.models import Event, Participant, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -73,6 +74,7 @@ async def move_event(ctx: Context, args: str) -> None:
     event.starts_at = parsing.event_start(
         parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now()
     )
+    ctx.queued += await follow_event_move(ctx.session, event, ctx.clock.now(), ctx.policy.group_dm_platforms)
     moved, past = await reschedule(ctx.session, event, ctx.clock.now())
     builder = MessageBuilder().line(bold(event.name), f" now starts {local_start(event)}.")
     builder.line(
@@ -117,6 +119,9 @@ async def newcommunity(ctx: Context, args: str) -> None:
 
 async def rsvp(ctx: Context, value: str) -> None:
     participant, answer = await _yes_or_no(ctx, value)
+    event = await ctx.session.get(Event, participant.event_id)
+    if event is not None and is_over(event, ctx.clock.now()):
+        raise UserError(f"{event.name} is over, so there's nothing to answer any more. Thanks!")
     participant.rsvp = answer
     if answer == "no":
         ctx.queued += await free_member(

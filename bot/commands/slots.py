@@ -16,7 +16,7 @@ from bot.meetings import grid, setup
 from bot.meetings import texts as meeting_texts
 from bot.messages import Button, Message, MessageBuilder, bold, italic, text
 from bot.parsing import small_int
-from bot.views import plural
+from bot.views import is_over, plural
 from storage.models import Event, MeetingGridChange
 
 PREVIEW = 10  # cancelled meetings listed in a confirmation
@@ -24,6 +24,11 @@ PREVIEW = 10  # cancelled meetings listed in a confirmation
 
 async def slots(ctx: Context, args: str, forms: Forms) -> None:
     event = await ctx.organised_event()
+    if event.recurrence is not None:
+        raise UserError(
+            f"{event.name} is a community with recurring rounds, not an event on one date, so it has no "
+            "meeting slots: members of a community arrange their own meetings."
+        )
     words = args.strip()
     if not words:
         await forms.start(ctx, "slots")
@@ -32,7 +37,13 @@ async def slots(ctx: Context, args: str, forms: Forms) -> None:
     await _change(ctx, event, spec)
 
 
+def _still_ahead(ctx: Context, event: Event) -> None:
+    if is_over(event, ctx.clock.now()):
+        raise UserError(f"{event.name} is over: its meetings are kept as they happened, so the slots can't change.")
+
+
 async def _change(ctx: Context, event: Event, spec: grid.GridSpec) -> None:
+    _still_ahead(ctx, event)
     change = await setup.plan(ctx.session, event, spec)
     if change.cancels:
         row = MeetingGridChange(
@@ -86,6 +97,7 @@ async def _apply(ctx: Context, event: Event, change: setup.Change, spec: grid.Gr
 async def confirm(ctx: Context, value: str) -> None:
     """The "Yes, change the slots" button: applied only if it would cancel no more than what the organiser saw."""
     row, event = await _pending(ctx, value)
+    _still_ahead(ctx, event)
     spec = grid.GridSpec.from_dict(row.spec)
     change = await setup.plan(ctx.session, event, spec)
     if not {m.id for m in change.cancels} <= set(row.cancels):

@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.intros import texts as intro_texts
-from bot.meetings import calendar
+from bot.meetings import calendar, timing
 from bot.meetings import texts as meeting_texts
 from storage import intros as intro_queries
 from storage import meetings as queries
@@ -60,7 +60,7 @@ class Group:
 
 async def load_group(session: AsyncSession, group_id: int, *, lock: bool) -> Group | None:
     """The group (locked on PostgreSQL, so answers within one group are taken one at a time) and its members
-    who can still meet; None when it is not an introduced group."""
+    who can still meet; None when it is not an introduced group, or one of its members blocked another."""
     group = await intro_queries.locked_group(session, group_id) if lock else await session.get(IntroGroup, group_id)
     if group is None or group.state != "introduced":
         return None
@@ -68,7 +68,10 @@ async def load_group(session: AsyncSession, group_id: int, *, lock: bool) -> Gro
     event = await session.get(Event, event_id) if event_id is not None else None
     if event is None:
         return None
-    coming = await _can_come(session, event.id, await queries.group_members(session, group.id))
+    members = await queries.group_members(session, group.id)
+    if await queries.blocked_among(session, [m.id for m in members]):
+        return None  # one asked never to be matched with another: no meeting between them any more
+    coming = await _can_come(session, event.id, members)
     return Group(group, event, coming)
 
 
@@ -164,7 +167,7 @@ async def book_or_move(
     try:
         async with session.begin_nested():
             if replaces is not None:
-                await _cancel_quietly(session, replaces, now, "moved to another time")
+                await cancel_quietly(session, replaces, now, queries.MOVED_NOTE)
             outcome = await book(session, group, slot, now)
             if outcome.meeting is None:
                 raise _Undo
@@ -195,9 +198,12 @@ async def announce(
     messages: list[NewMessage] = []
     platforms = {m.platform for m in members}
     together = len(platforms) == 1 and next(iter(platforms)) in group_dm_platforms
+    group_due = timing.for_group(members, event, now, meeting.starts_at) if together else None
+    together = group_due is not None  # no moment when all are awake: one message each, at each one's morning
     recipients: list[Member | None] = [None] if together else list(members)
+    line = await queries.calendar_lineage(session, meeting)
     for recipient in recipients:
-        entry = _entry(meeting, event, recipient, members)
+        entry = _entry(meeting, event, recipient, members, line)
         confirm = meeting_texts.confirmation(
             meeting,
             event,
@@ -211,10 +217,13 @@ async def announce(
             users = ",".join(sorted(m.platform_user_id for m in members))
             for suffix, message in (("ok", confirm), ("ics", file)):
                 key = f"meeting:{meeting.id}:{suffix}:group"
-                messages.append(NewMessage(key, members[0].platform, users, message.to_dict(), None, event.id, "group"))
+                messages.append(
+                    NewMessage(key, members[0].platform, users, message.to_dict(), None, event.id, "group", group_due)
+                )
         else:
-            messages.append(_to(recipient, f"meeting:{meeting.id}:ok:{recipient.id}", confirm.to_dict(), event))
-            messages.append(_to(recipient, f"meeting:{meeting.id}:ics:{recipient.id}", file.to_dict(), event))
+            due = timing.for_member(recipient, event, now, meeting.starts_at)
+            messages.append(_to(recipient, f"meeting:{meeting.id}:ok:{recipient.id}", confirm.to_dict(), event, due))
+            messages.append(_to(recipient, f"meeting:{meeting.id}:ics:{recipient.id}", file.to_dict(), event, due))
     intros = await _intros(session, group.row.id)
     for member in members:
         others = group.others(member.id)
@@ -226,21 +235,34 @@ async def announce(
         if intro is not None and intro.followup_sent_at is None:
             intro.followup_sent_at = meeting.ends_at  # the day-after follow-up does not ask twice
             payload = intro_texts.followup(event, others, intro.id).to_dict()
-            messages.append(_to(member, f"followup:{intro.id}", payload, event, meeting.ends_at))
+            asked_at = timing.for_member(member, event, meeting.ends_at, None)  # at their morning if need be
+            messages.append(_to(member, f"followup:{intro.id}", payload, event, asked_at))
     return await enqueue(session, messages, now)
 
 
-def _entry(meeting: Meeting, event: Event, recipient: Member | None, members: Sequence[Member]) -> calendar.Entry:
+def _entry(
+    meeting: Meeting,
+    event: Event,
+    recipient: Member | None,
+    members: Sequence[Member],
+    line: tuple[int, int],
+    *,
+    cancelled: bool = False,
+) -> calendar.Entry:
+    """The calendar entry; ``line``: its UID's meeting and sequence (see :func:`queries.calendar_lineage`)."""
     others = [m for m in members if recipient is None or m.id != recipient.id]
     who = ", ".join(m.display_name for m in others)
+    root, sequence = line
     return calendar.Entry(
-        meeting.id,
+        root,
         f"Meet {who} at {meeting.place_name}"[:200],
         event.name,
         meeting.place_name,
         meeting.starts_at,
         meeting.ends_at,
         meeting_texts.zone_of(recipient, event),
+        sequence + 1 if cancelled else sequence,
+        cancelled,
     )
 
 
@@ -255,7 +277,7 @@ async def _intros(session: AsyncSession, group_id: int) -> dict[int, Intro]:
     return {intro.member_id: intro for intro in rows}
 
 
-async def _cancel_quietly(session: AsyncSession, meeting: Meeting, now: datetime, why: str) -> None:
+async def cancel_quietly(session: AsyncSession, meeting: Meeting, now: datetime, why: str) -> None:
     """Release the seat and the time, and take back what was queued for it and not yet sent."""
     await queries.release(session, meeting, now, why)
     await session.execute(
@@ -282,20 +304,43 @@ async def cancel(
     tell: Sequence[Member],
     *,
     rebook: bool = True,
+    also_file: Sequence[Member] = (),
+    freed: bool = True,
 ) -> int:
-    """Cancel a meeting and tell ``tell`` why (offering to pick another time if ``rebook``); returns how many
-    messages were queued."""
-    await _cancel_quietly(session, meeting, now, why)
+    """Cancel a meeting and tell ``tell`` why (offering to pick another time if ``rebook``); they, and
+    ``also_file`` (the one who cancelled it), get the calendar file that removes the entry. ``freed``: the
+    notice may say the slot is free again. Returns how many messages were queued."""
+    await cancel_quietly(session, meeting, now, why)
+    return await notify_cancelled(
+        session, meeting, event, now, why, tell, rebook=rebook, also_file=also_file, freed=freed
+    )
+
+
+async def notify_cancelled(
+    session: AsyncSession,
+    meeting: Meeting,
+    event: Event,
+    now: datetime,
+    why: str,
+    tell: Sequence[Member],
+    *,
+    rebook: bool = True,
+    also_file: Sequence[Member] = (),
+    freed: bool = True,
+) -> int:
+    """What :func:`cancel` tells, for a meeting already released."""
     offer = meeting.group_id if rebook else None
-    messages = [
-        _to(
-            m,
-            f"meeting:{meeting.id}:off:{m.id}",
-            meeting_texts.cancelled(meeting, event, m, why, offer).to_dict(),
-            event,
-        )
-        for m in tell
-    ]
+    members = await queries.group_members(session, meeting.group_id)
+    line = await queries.calendar_lineage(session, meeting)
+    messages = []
+    for m in [*tell, *also_file]:
+        due = timing.for_member(m, event, now, meeting.starts_at) if m in tell else now
+        entry = _entry(meeting, event, m, members, line, cancelled=True)
+        file = meeting_texts.calendar_cancel(meeting, event, m, calendar.attachment(entry, now)).to_dict()
+        messages.append(_to(m, f"meeting:{meeting.id}:icsoff:{m.id}", file, event, due))
+        if m in tell:  # the notice last: it is what the member reads first
+            notice = meeting_texts.cancelled(meeting, event, m, why, offer, freed=freed).to_dict()
+            messages.append(_to(m, f"meeting:{meeting.id}:off:{m.id}", notice, event, due))
     return await enqueue(session, messages, now)
 
 
@@ -307,6 +352,8 @@ async def free_member(
     someone who asked to be forgotten). Returns how many messages were queued."""
     queued = 0
     for meeting in await queries.live_meetings_of_member(session, member.id, event_id):
+        if event_id is not None and meeting.ends_at <= now:
+            continue  # a meeting that happened stays in the record (leaving or an RSVP "no" afterwards)
         event = await session.get(Event, meeting.event_id)
         assert event is not None
         others = [m for m in await queries.group_members(session, meeting.group_id) if m.id != member.id]

@@ -1,5 +1,8 @@
 """A booked meeting as a calendar entry: an .ics file (RFC 5545, written by ``icalendar``) and a Google link.
 
+A rescheduled meeting keeps its entry's UID with a higher SEQUENCE, so calendars move it instead of adding a
+second one; a cancellation is the same UID with METHOD:CANCEL.
+
 Both carry the meeting in the member's own time zone (the event's when they have none): the file's times
 have that zone's TZID (with its VTIMEZONE), and the link asks Google Calendar to show that zone.
 """
@@ -31,7 +34,8 @@ class Entry:
     starts_at: datetime
     ends_at: datetime
     zone: str  # the member's zone, or the event's
-    sequence: int = 0
+    sequence: int = 0  # the same entry (UID) again: higher for each reschedule and for the cancellation
+    cancelled: bool = False  # METHOD:CANCEL, STATUS:CANCELLED: the calendar removes the entry
 
 
 def ics(entry: Entry, stamp: datetime) -> bytes:
@@ -39,7 +43,7 @@ def ics(entry: Entry, stamp: datetime) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if entry.cancelled else "PUBLISH")
     event = icalendar.Event()
     event.add("uid", f"meeting-{entry.meeting_id}@icebreaker")
     event.add("dtstamp", stamp)
@@ -49,11 +53,15 @@ def ics(entry: Entry, stamp: datetime) -> bytes:
     event.add("summary", entry.title)
     event.add("location", f"{entry.place}, {entry.event_name}")
     event.add("description", f"Booked with Icebreaker for {entry.event_name}.")
-    alarm = icalendar.Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", entry.title)
-    alarm.add("trigger", -REMINDER)
-    event.add_component(alarm)
+    if entry.cancelled:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", entry.title)
+        alarm.add("trigger", -REMINDER)
+        event.add_component(alarm)
     calendar.add_component(_vtimezone(entry.zone, entry.starts_at.year))
     calendar.add_component(event)
     return bytes(calendar.to_ical())

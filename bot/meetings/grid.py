@@ -29,7 +29,7 @@ _SPEC = re.compile(
     r"(?:m|min|mins|minutes)?\s+at\s+(?P<places>.+?)\s*$",
     re.IGNORECASE | re.DOTALL,
 )
-_RANGE = re.compile(r"^(?P<prefix>.*?)\s*(?P<first>\d{1,3})\s*-\s*(?P<last>\d{1,3})$")
+_RANGE = re.compile(r"^(?P<prefix>.*?)\s*(?P<first>\d+)\s*-\s*(?P<last>\d+)$")
 _CAPACITY = re.compile(r"^(?P<name>.+?)\s*\*\s*(?P<capacity>\d{1,4})$")
 
 
@@ -124,8 +124,10 @@ def _place(part: str) -> list[PlaceSpec]:
     ranged = _RANGE.match(part)
     if ranged is not None and ranged["prefix"].strip():
         first, last = int(ranged["first"]), int(ranged["last"])
-        if not 0 <= first < last or last - first >= MAX_PLACES:
+        if not first < last:
             raise UserError(f"“{shorten(part)}”: a range goes up, e.g. Table 1-8.")
+        if last - first + 1 > MAX_PLACES:
+            raise UserError(f"“{shorten(part)}” would make {last - first + 1:,} places; at most {MAX_PLACES}, please.")
         prefix = ranged["prefix"].strip()
         return [PlaceSpec(_name(f"{prefix} {number}"), capacity) for number in range(first, last + 1)]
     return [PlaceSpec(_name(part), capacity)]
@@ -157,8 +159,15 @@ def slot_times(spec: GridSpec, event_start: datetime, zone_name: str) -> list[Sl
     local_start = event_start.astimezone(zone)
     day = local_start.date()
     first, last = _local(day, spec.start, zone), _local(day, spec.end, zone)
-    if last <= first:
+    if last == first:
+        raise UserError(f"The slots start and end at {spec.start}: give a window, e.g. 19:00-21:00.")
+    if last < first:
         last = _local(day + timedelta(days=1), spec.end, zone)  # a window past midnight: 22:00-01:00
+        if last - first > timedelta(hours=LATEST_END_HOURS):
+            raise UserError(
+                f"The slots end at {spec.end}, before they start ({spec.start}). A window past midnight, "
+                f"like 22:00-01:00, must end within {LATEST_END_HOURS} hours of the event's start."
+            )
     starts_local = local_start.strftime("%H:%M")
     if first < event_start:
         raise UserError(f"The slots start at {spec.start}, before the event does ({starts_local}, {zone.key}).")

@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
-from bot.meetings import booking
+from bot.meetings import booking, timing
 from bot.meetings import texts as meeting_texts
+from bot.views import is_over
 from storage import meetings as queries
 from storage.models import Meeting, MeetingAcceptance, MeetingProposal, MeetingSlot, MeetingState, Member, ProposalState
 from storage.outbox import NewMessage, enqueue
@@ -32,6 +33,8 @@ async def open_draft(
         raise UserError("Nobody else in this introduction can still come, so there is no one to book a time with.")
     if not await queries.has_slots(session, group.event.id):
         raise UserError(f"The organisers of {group.event.name} haven't set up meeting times yet.")
+    if is_over(group.event, now) or all(s.ends_at <= now for s in await queries.slots_of(session, group.event.id)):
+        raise UserError(f"{group.event.name} is over, so there's no time left to book. Hope you met!")
     free = await booking.free_slots(session, group.event, group.member_ids, now, ignore=replaces)
     if not free:
         raise UserError(f"There's no free time left to meet at {group.event.name}, sorry.")
@@ -84,6 +87,7 @@ async def send(session: AsyncSession, group: booking.Group, proposal: MeetingPro
             meeting_texts.proposal(group.event, other, proposer, proposal.id, slots).to_dict(),
             other.id,
             group.event.id,
+            not_before=timing.for_member(other, group.event, now, slots[0].starts_at),
         )
         for other in group.others(proposer.id)
     ]

@@ -38,14 +38,15 @@ async def grid(session: AsyncSession, event: Event, now: datetime) -> Message:
         for place in places:
             cells = "".join(_cell(taken.get((s.id, place.id), 0), place.capacity).rjust(CELL) for s in block)
             builder.line(code(_clip(place.name).ljust(NAME_WIDTH) + cells))
-    seats = len(slots) * sum(p.capacity for p in places)
+    at_once = sum(p.capacity for p in places)
+    seats = len(slots) * at_once
     booked = sum(taken.values())
     held = (await numbers(session, event.id, now))[1]
     builder.line(italic("■ booked  · free  n/N: meetings booked of what the place holds"))
-    builder.line(
-        f"Booked: {booked} of {seats} ({plural(len(slots), 'slot')} × {plural(len(places), 'place')})"
-        f" · held so far: {held}"
-    )
+    room = plural(len(places), "place")
+    if at_once != len(places):  # a place holds more than one (Bar*2): the product is of meetings, not places
+        room = f"{plural(at_once, 'meeting')} at once at {room}"
+    builder.line(f"Booked: {booked} of {seats} ({plural(len(slots), 'slot')} × {room}) · held so far: {held}")
     builder.line("The schedule as a spreadsheet: /meetings csv")
     return builder.build()
 

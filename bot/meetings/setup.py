@@ -75,7 +75,8 @@ async def apply(session: AsyncSession, event: Event, change: Change, now: dateti
     queued = 0
     for meeting in change.cancels:
         tell = await queries.group_members(session, meeting.group_id)
-        queued += await booking.cancel(session, meeting, event, now, WHY, tell)
+        # Its slot or place is gone (or the seat, with a lowered capacity): nothing is "free again".
+        queued += await booking.cancel(session, meeting, event, now, WHY, tell, freed=False)
     if change.drop_slots:
         await session.execute(delete(MeetingSlot).where(MeetingSlot.id.in_(change.drop_slots)))
     if change.drop_places:

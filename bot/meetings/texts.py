@@ -109,6 +109,12 @@ def calendar_file(meeting: Meeting, event: Event, member: Member | None, file: A
     return builder.build(attachments=(replace(file, caption=caption),))
 
 
+def calendar_cancel(meeting: Meeting, event: Event, member: Member, file: Attachment) -> Message:
+    """The calendar file that takes the cancelled meeting out of the member's calendar."""
+    caption = f"📎 Calendar update (cancelled): {summary(meeting, event, member)}"
+    return MessageBuilder().line(caption).build(attachments=(replace(file, caption=caption),))
+
+
 def reminder(meeting: Meeting, event: Event, recipient: Member, others: Sequence[Member]) -> Message:
     local = meeting.starts_at.astimezone(ZoneInfo(event.time_zone))
     builder = MessageBuilder().line(
@@ -122,9 +128,13 @@ def reminder(meeting: Meeting, event: Event, recipient: Member, others: Sequence
     return builder.build()
 
 
-def cancelled(meeting: Meeting, event: Event, recipient: Member, why: str, group_id: int | None) -> Message:
+def cancelled(
+    meeting: Meeting, event: Event, recipient: Member, why: str, group_id: int | None, *, freed: bool = True
+) -> Message:
+    """``freed``: the slot and place still exist, free for others (not when the organisers removed them)."""
     builder = MessageBuilder().line(f"❌ Your meeting {summary(meeting, event, recipient)} is off: {why}")
-    builder.line("The slot is free again.")
+    if freed:
+        builder.line("The slot is free again.")
     if group_id is not None:
         builder.buttons(meet_button(group_id))
     return builder.build()

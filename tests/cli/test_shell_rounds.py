@@ -53,7 +53,9 @@ async def test_preview_send_never_again_and_followup_in_the_shell(database: Data
     assert "Preview of round 2" in second and "Alice + Bob" not in second
 
     asked = await lines("/followup")
-    assert "Asked 4 members whether they met" in asked and "Did you meet Bob (@bob)" in asked
+    # Alice blocked Bob: she is not asked about him; Bob still is about her.
+    assert "Asked 3 members whether they met" in asked and "Did you meet Bob (@bob)" not in asked
+    assert "Did you meet Alice (@alice)" in asked
     await lines("/as Bob", "1", "5")  # yes, five stars
     await lines("/as Carol", "1", "3")  # yes, three stars
     await lines("/as Dan", "3")  # no

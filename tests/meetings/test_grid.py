@@ -31,6 +31,10 @@ def test_the_issue_example_and_capacities() -> None:
     assert [p.capacity for p in grid.parse("19:00-20:00 every 20 at Table 1-3*2").places] == [2, 2, 2]
 
 
+def test_a_range_makes_up_to_the_place_limit() -> None:
+    assert len(grid.parse("19:00-21:00 every 15 at Table 1-200").places) == grid.MAX_PLACES
+
+
 @pytest.mark.parametrize(
     ("line", "says"),
     [
@@ -41,6 +45,8 @@ def test_the_issue_example_and_capacities() -> None:
         ("19:00-21:00 every 15 at Bar*0", "1 to 100"),
         ("19:00-21:00 every 15 at Bar, bar", "listed twice"),
         ("19:00-21:00 every 15 at Table 8-1", "a range goes up"),
+        ('19:00-21:00 every 15 at "Table 1-100000"', "would make 100,000 places; at most 200"),
+        ("19:00-21:00 every 15 at Table 1-201", "would make 201 places; at most 200"),
         ("19:00-21:00 every 15 at " + "x" * 5000, "at most 40 characters"),
         ('19:00-21:00 every 15 at "<b>Bar</b>*2, <!channel>"', None),  # plain names, shown escaped everywhere
     ],
@@ -58,6 +64,10 @@ def test_slots_stay_within_the_event() -> None:
         grid.slot_times(grid.parse("18:00-19:00 every 15 at Bar"), START, "Europe/London")
     with pytest.raises(UserError, match="within 12 hours"):
         grid.slot_times(grid.parse("19:00-08:00 every 60 at Bar"), START, "Europe/London")
+    with pytest.raises(UserError, match=r"end at 18:00, before they start \(19:00\)"):
+        grid.slot_times(grid.parse("19:00-18:00 every 15 at Bar"), START, "Europe/London")
+    with pytest.raises(UserError, match="start and end at 19:00"):
+        grid.slot_times(grid.parse("19:00-19:00 every 15 at Bar"), START, "Europe/London")
     late = grid.slot_times(grid.parse("23:00-01:00 every 30 at Bar"), START, "Europe/London")  # past midnight
     assert late[-1].ends_at == datetime(2026, 12, 11, 1, 0, tzinfo=UTC)
 
