@@ -16,7 +16,7 @@ from bot.matching import Group, match
 from bot.messages import text
 from bot.parsing import small_int
 from storage import intros as intro_queries
-from storage.models import Block, Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round
+from storage.models import Block, Decline, Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round
 from storage.outbox import NewMessage
 
 CLOSED = "That introduction is no longer open."
@@ -79,13 +79,20 @@ async def opt_in(ctx: Context, value: str) -> None:
     if intro.state == IntroState.ACCEPTED and answer == "yes":
         ctx.reply(text("You already said yes. I'll share names as soon as everyone has."))
         return
-    if intro.state != IntroState.PROPOSED:
+    # A yes can still become a no while the group waits for the others (it is locked, so this is one answer).
+    changing_mind = intro.state == IntroState.ACCEPTED and answer == "no" and group.state == "proposed"
+    if intro.state != IntroState.PROPOSED and not changing_mind:
         raise UserError(CLOSED)
     now = ctx.clock.now()
     intro.updated_at = now
     event = await _event_of(ctx, intro)
     if answer == "no":
         intro.state = IntroState.DECLINED
+        for other in others:  # later rounds of the event do not propose this pair again
+            if await ctx.session.get(Decline, (event.id, intro.member_id, other.id)) is None:
+                ctx.session.add(
+                    Decline(event_id=event.id, member_id=intro.member_id, declined_id=other.id, created_at=now)
+                )
         await _dissolve(ctx, event, intro, group, others)
         ctx.reply(text("No problem, nobody will be told who you are. Maybe next round!"))
         return
