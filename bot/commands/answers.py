@@ -94,13 +94,14 @@ async def opt_in(ctx: Context, value: str) -> None:
                     Decline(event_id=event.id, member_id=intro.member_id, declined_id=other.id, created_at=now)
                 )
         await _dissolve(ctx, event, intro, group, others)
-        ctx.reply(text("No problem, nobody will be told who you are. Maybe next round!"))
+        later = " Maybe next round!" if event.recurrence else ""  # a dated event may have no next round
+        ctx.reply(text(f"No problem, nobody will be told who you are.{later}"))
         return
     intro.state = IntroState.ACCEPTED
     if not others:  # everyone else has erased themselves since: there is nobody left to meet
         group.state = "dissolved"
         intro.state, intro.group_id, intro.reason = IntroState.LEFT_OUT, None, NOBODY_ELSE  # first in line next
-        ctx.reply(text("Sorry, your possible match is no longer available. You're first in line next round."))
+        ctx.reply(text("Sorry, your possible match is no longer available. " + texts.next_round(event)))
         return
     states = {i.state for i in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all()}
     if states != {IntroState.ACCEPTED}:

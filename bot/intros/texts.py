@@ -173,9 +173,19 @@ def proposal(
     return builder.build()
 
 
-def left_out(event: Event, why: str) -> Message:
-    builder = MessageBuilder().line(f"No introduction for you in this round of {event.name}, sorry: {why}")
-    builder.line("You're first in line for the next round.")
+def next_round(event: Event) -> str:
+    """What a member who missed out may expect: a community has a next round; a dated event has one only if its
+    organiser runs another, so that is no promise."""
+    if event.recurrence:
+        return "You're first in line for the next round."
+    return "If there's another round, you're first in line."
+
+
+def left_out(event: Event, why: str, *, introduced_before: bool = False) -> Message:
+    """``introduced_before``: the member met someone in an earlier round, so this one brings nobody *new*."""
+    what = "No new introduction for you" if introduced_before else "No introduction for you"
+    builder = MessageBuilder().line(f"{what} in this round of {event.name}, sorry: {why.rstrip('.')}.")
+    builder.line(next_round(event))
     return builder.build()
 
 
@@ -185,7 +195,7 @@ def partner_declined(event: Event, *, found_another: bool) -> Message:
     if found_another:
         builder.line("I've found someone else for you: my next message asks whether you'd like that intro.")
     else:
-        builder.line("I couldn't find anyone else for you this round. You're first in line for the next one.")
+        builder.line("I couldn't find anyone else for you this round. " + next_round(event))
     return builder.build()
 
 

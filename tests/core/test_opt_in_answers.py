@@ -21,7 +21,8 @@ async def test_a_declined_pair_is_not_proposed_again_in_a_later_round(
     platform = RecordingPlatform()
     await _deliver(core, clock, platform)
     no_thanks = _buttons(_last_with(platform, "lara", "optin"), "optin")[1]
-    await core.handle(ButtonPress(person("Lara"), no_thanks.action, no_thanks.value))
+    declined = await core.handle(ButtonPress(person("Lara"), no_thanks.action, no_thanks.value))
+    assert declined[0].message.plain_text() == "No problem, nobody will be told who you are."  # no next round due
     preview = await talk.say(OLIVIA, "/match")
     assert "Preview of round 2" in preview
     assert "Lara + Sue" not in preview
