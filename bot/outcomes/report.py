@@ -33,11 +33,18 @@ def share(count: int, total: int) -> str:
     return f"{round(100 * count / total)} % ({count} of {total})"
 
 
+def answered_share(count: int, answered: int) -> str:
+    """``count`` of those who ``answered`` the question; someone who has not said is neither yes nor no."""
+    if answered == 0:
+        return "— (nobody has answered yet)"
+    return f"{round(100 * count / answered)} % ({count} of {answered} who answered)"
+
+
 def group_line(title: str, counts: GroupCounts) -> str:
     total = counts.members
     return (
         f"{title}: RSVP yes {share(counts.rsvp_yes, total)}  ·  attended {share(counts.attended, total)}  ·  "
-        f"met someone new {share(counts.met_someone_new, total)}"
+        f"met someone new {answered_share(counts.met_someone_new, counts.answered_met)}"
     )
 
 
