@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings.report import numbers as meeting_numbers
+from bot.outcomes import report
+from storage import holdouts
 from storage.models import (
     Event,
     InterestOption,
@@ -22,6 +24,15 @@ from storage.models import (
 )
 
 MATCHED = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldoutFigures:
+    """The holdout part of the numbers: its share and seed, and the lines /stats shows of its two groups."""
+
+    percent: int
+    seed: int
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,7 @@ class EventStats:
     interests: tuple[tuple[str, int], ...]  # poll options in their order, with how many picked each
     meetings_booked: int = 0
     meetings_held: int = 0
+    holdout: HoldoutFigures | None = None  # the event's holdout, when it has one
 
     @property
     def still_in(self) -> int:
@@ -91,6 +103,12 @@ async def event_stats(session: AsyncSession, event: Event, now: datetime) -> Eve
         .order_by(InterestOption.position)
     )
     booked, held = await meeting_numbers(session, event.id, now)
+    holdout = await holdouts.holdout_of(session, event.id)
+    figures = None
+    if holdout is not None:
+        counts = await holdouts.group_counts(session, event.id)
+        outcomes = report.EventOutcomes(introduced=counts[False], held_out=counts[True])
+        figures = HoldoutFigures(holdout.percent, holdout.seed, report.lines(outcomes))
     return EventStats(
         joined=await count(),
         left=await count(Participant.left_at.is_not(None)),
@@ -108,4 +126,5 @@ async def event_stats(session: AsyncSession, event: Event, now: datetime) -> Eve
         interests=tuple((str(label), int(number)) for label, number in tallies.all()),
         meetings_booked=booked,
         meetings_held=held,
+        holdout=figures,
     )

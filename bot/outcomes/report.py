@@ -57,17 +57,23 @@ def verdict_of(comparison: estimate.Comparison, difference: estimate.Difference 
     return words
 
 
-def add_event(builder: MessageBuilder, percent: int, seed: int, outcomes: EventOutcomes) -> None:
-    builder.line(bold("Do introductions work?"), f" {percent} % of members are held out at random (seed {seed}).")
-    builder.line(group_line("Introduced", outcomes.introduced))
-    builder.line(group_line("Held out", outcomes.held_out))
-    builder.line(
+def lines(outcomes: EventOutcomes) -> tuple[str, ...]:
+    """The two groups, who said whether they came, and the verdict: what /stats and the dashboard both show."""
+    comparison = outcomes.comparison
+    return (
+        group_line("Introduced", outcomes.introduced),
+        group_line("Held out", outcomes.held_out),
         f"Told me whether they came: {outcomes.introduced.answered_attendance} of {outcomes.introduced.members} "
         f"introduced, {outcomes.held_out.answered_attendance} of {outcomes.held_out.members} held out "
-        "(the others count as not there, in both groups alike)"
+        "(the others count as not there, in both groups alike)",
+        "Attendance: " + verdict_of(comparison, estimate.event_difference(comparison)),
     )
-    comparison = outcomes.comparison
-    builder.line("Attendance: ", verdict_of(comparison, estimate.event_difference(comparison)))
+
+
+def add_event(builder: MessageBuilder, percent: int, seed: int, outcomes: EventOutcomes) -> None:
+    builder.line(bold("Do introductions work?"), f" {percent} % of members are held out at random (seed {seed}).")
+    for line in lines(outcomes):
+        builder.line(line)
 
 
 def pooled(events: Sequence[EventOutcomes]) -> tuple[estimate.Comparison, estimate.Difference | None] | None:
