@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from datetime import UTC, date, datetime, time
@@ -57,22 +58,59 @@ def event_time(value: str) -> time:
     return parsed
 
 
+WITHOUT_REGION = frozenset({"UTC", "GMT"})  # other names without a region are abbreviations (EST, CET): refused
+ETC_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
+
+
 def time_zone(value: str) -> ZoneInfo:
+    """An IANA zone, whatever its case (europe/london is Europe/London); for a name it does not know, the closest
+    ones it does (London: did you mean Europe/London?)."""
     raw = value.strip()
-    if ("/" not in raw and raw.upper() != "UTC") or raw not in _zones():
+    name = _zones().get(raw.casefold())
+    if name is None or ("/" not in name and name not in WITHOUT_REGION):
+        hint = _suggest(raw)
         raise UserError(
-            f"“{shorten(raw)}” is not a time zone I know. Use an IANA name such as Europe/London, "
-            "America/New_York or Asia/Tokyo."
+            f"“{shorten(raw)}” is not a time zone I know."
+            + (f" Did you mean {' or '.join(hint)}?" if hint else "")
+            + " Use an IANA name such as Europe/London, America/New_York or Asia/Tokyo."
         )
     try:
-        return ZoneInfo(raw)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise UserError(f"“{shorten(raw)}” is not a time zone I know.") from None
 
 
+def zone_note(name: str) -> str | None:
+    """What a zone name means when it reads the other way round: POSIX-style Etc/GMT+5 is UTC−5."""
+    found = ETC_OFFSET.fullmatch(name)
+    if found is None or found.group(2) == "0":
+        return None
+    sign = "−" if found.group(1) == "+" else "+"
+    return f"{name} means UTC{sign}{int(found.group(2))} (the sign of Etc/GMT names is reversed)"
+
+
+def _suggest(raw: str) -> list[str]:
+    """Up to three known zones close to ``raw``: a city's own zone first (London → Europe/London), else the
+    nearest names by difflib's similarity."""
+    key = raw.casefold().replace(" ", "_")
+    if not key or len(key) > 60:
+        return []
+    zones = _zones()
+    regional = [name for name in zones.values() if "/" in name]
+    cities = sorted(name for name in regional if name.casefold().rsplit("/", 1)[-1] == key)
+    if cities:
+        return cities[:3]
+    by_city = {name.casefold().rsplit("/", 1)[-1]: name for name in regional}
+    close = difflib.get_close_matches(key, list(by_city), n=3, cutoff=0.8)
+    if close:
+        return [by_city[city] for city in close]
+    return [zones[k] for k in difflib.get_close_matches(key, [n.casefold() for n in regional], n=3, cutoff=0.75)]
+
+
 @lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones() | {"UTC"})
+def _zones() -> dict[str, str]:
+    """Every zone this machine knows, by its case-folded name."""
+    return {name.casefold(): name for name in available_timezones() | {"UTC"}}
 
 
 def event_start(day: date, at: time, zone: ZoneInfo, now: datetime) -> datetime:

@@ -10,6 +10,8 @@ from sqlalchemy import String, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings.report import numbers as meeting_numbers
+from bot.outcomes import report
+from storage import holdouts
 from storage.models import (
     Event,
     InterestOption,
@@ -24,6 +26,15 @@ from storage.models import (
 )
 
 MATCHED = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldoutFigures:
+    """The holdout part of the numbers: its share and seed, and the lines /stats shows of its two groups."""
+
+    percent: int
+    seed: int
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +57,7 @@ class EventStats:
     meetings_held: int = 0
     introduced: int = 0  # matched members whose introduction was delivered (not just queued)
     uncertain: int = 0  # the event's messages that may not have arrived (a timeout or a crash mid-send)
+    holdout: HoldoutFigures | None = None  # the event's holdout, when it has one
 
     @property
     def still_in(self) -> int:
@@ -110,6 +122,12 @@ async def event_stats(session: AsyncSession, event: Event, now: datetime) -> Eve
         .order_by(InterestOption.position)
     )
     booked, held = await meeting_numbers(session, event.id, now)
+    holdout = await holdouts.holdout_of(session, event.id)
+    figures = None
+    if holdout is not None:
+        counts = await holdouts.group_counts(session, event.id)
+        outcomes = report.EventOutcomes(introduced=counts[False], held_out=counts[True])
+        figures = HoldoutFigures(holdout.percent, holdout.seed, report.lines(outcomes))
     return EventStats(
         joined=await count(),
         left=await count(Participant.left_at.is_not(None)),
@@ -129,4 +147,5 @@ async def event_stats(session: AsyncSession, event: Event, now: datetime) -> Eve
         meetings_held=held,
         introduced=int(introduced or 0),
         uncertain=int(uncertain or 0),
+        holdout=figures,
     )

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Holdout, HoldoutDraw, Intro, IntroState, Participant, Round
+from storage.models import EventOrganiser, Holdout, HoldoutDraw, Intro, IntroState, Participant, Round
 
 INTRODUCED_STATES = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
 
@@ -24,6 +24,7 @@ class GroupCounts:
     attended: int = 0
     answered_attendance: int = 0
     met_someone_new: int = 0
+    answered_met: int = 0  # told whether they met anyone new (yes or no); the others have not said
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +58,16 @@ async def clear(session: AsyncSession, event_id: int) -> None:
     await session.execute(delete(Holdout).where(Holdout.event_id == event_id))
 
 
+def _organiser(event_id: int) -> ColumnElement[bool]:
+    """Whether the participant organises the event: organisers are not attendees in the measurement, so they
+    are never drawn and never counted, even one who joins their own event."""
+    return exists().where(EventOrganiser.event_id == event_id, EventOrganiser.member_id == Participant.member_id)
+
+
 async def undrawn(session: AsyncSession, event_id: int) -> list[int]:
-    """Members of the event (including those who left) who have no draw yet."""
+    """Members of the event (including those who left, but not its organisers) who have no draw yet."""
     drawn = exists().where(HoldoutDraw.event_id == event_id, HoldoutDraw.member_id == Participant.member_id)
-    query = select(Participant.member_id).where(Participant.event_id == event_id, ~drawn)
+    query = select(Participant.member_id).where(Participant.event_id == event_id, ~drawn, ~_organiser(event_id))
     return list((await session.scalars(query.order_by(Participant.member_id))).all())
 
 
@@ -91,7 +98,8 @@ async def draws_of_member(session: AsyncSession, member_id: int) -> Sequence[Hol
 
 
 async def group_counts(session: AsyncSession, event_id: int) -> dict[bool, GroupCounts]:
-    """Counts per group, keyed by ``held_out``; every drawn member counts, whether they stayed or left."""
+    """Counts per group, keyed by ``held_out``; every drawn member counts, whether they stayed or left (but an
+    organiser, should one have been drawn before they became one)."""
     rows = await session.execute(
         select(
             HoldoutDraw.held_out,
@@ -100,17 +108,18 @@ async def group_counts(session: AsyncSession, event_id: int) -> dict[bool, Group
             func.count().filter(Participant.attended == "yes"),
             func.count().filter(Participant.attended.is_not(None)),
             func.count().filter(HoldoutDraw.met_someone_new == "yes"),
+            func.count().filter(HoldoutDraw.met_someone_new.is_not(None)),
         )
         .join(
             Participant,
             and_(Participant.event_id == HoldoutDraw.event_id, Participant.member_id == HoldoutDraw.member_id),
         )
-        .where(HoldoutDraw.event_id == event_id)
+        .where(HoldoutDraw.event_id == event_id, ~_organiser(event_id))
         .group_by(HoldoutDraw.held_out)
     )
     counts = {True: GroupCounts(), False: GroupCounts()}
-    for held_out, members, rsvp_yes, attended, answered, met in rows.all():
-        counts[bool(held_out)] = GroupCounts(members, rsvp_yes, attended, answered, met)
+    for held_out, members, rsvp_yes, attended, answered, met, answered_met in rows.all():
+        counts[bool(held_out)] = GroupCounts(members, rsvp_yes, attended, answered, met, answered_met)
     return counts
 
 
@@ -132,7 +141,7 @@ async def outcome_rows(session: AsyncSession, event_id: int) -> list[OutcomeRow]
             HoldoutDraw,
             and_(HoldoutDraw.event_id == Participant.event_id, HoldoutDraw.member_id == Participant.member_id),
         )
-        .where(Participant.event_id == event_id)
+        .where(Participant.event_id == event_id, ~_organiser(event_id))
         .group_by(*answers)
     )
     return [

@@ -137,6 +137,18 @@ class Block(Base):
     created_at: Mapped[datetime]
 
 
+class Decline(Base):
+    """``member_id`` said "No thanks" to a proposal (double opt-in) with ``declined_id`` in this event: later
+    rounds of the event do not propose them to each other again."""
+
+    __tablename__ = "declines"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    declined_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime]
+
+
 class IntroHistory(Base):
     """Who was introduced to whom, and when: the matcher never repeats a pair while it can avoid it."""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,13 @@ _NEXT_DUE = (
 )
 
 
-async def claim_next_due_step(session: AsyncSession, now: datetime) -> CampaignStep | None:
-    """The earliest due, enabled, pending step, locked for this transaction."""
-    return await session.scalar(_NEXT_DUE.where(CampaignStep.due_at <= now))
+async def claim_next_due_step(
+    session: AsyncSession, now: datetime, early_kinds: Collection[str] = (), lead: timedelta = timedelta(0)
+) -> CampaignStep | None:
+    """The earliest due, enabled, pending step, locked for this transaction. A step of ``early_kinds`` at a
+    local hour (not minutes before the start) is due ``lead`` before its time."""
+    due = CampaignStep.due_at <= now
+    if early_kinds and lead:
+        early = CampaignStep.kind.in_(list(early_kinds)) & CampaignStep.minutes_before.is_(None)
+        due = due | (early & (CampaignStep.due_at <= now + lead))
+    return await session.scalar(_NEXT_DUE.where(due))

@@ -39,6 +39,15 @@ TITLES = {spec.kind: spec.title for spec in DEFAULT_CAMPAIGN} | {
     "round_notice": "Notice of tomorrow's round",
 }
 PRE_EVENT = {"welcome", "interest_prompt", "intros", "say_hi", "reminder", "lookout"}
+# Steps before the event whose messages name a day ("two weeks away", "in three days", "tomorrow"): each member
+# gets them at the step's hour on the step's date in their own zone. For a member east of the event's zone that
+# moment comes before the step's time, so these steps fire up to EARLY_LEAD before it (the farthest zone is
+# UTC+14: for an event at UTC or east of it, every member gets their own hour; west of it, the farthest east
+# get the step as soon as it fires, on its date when awake) and each member's message waits for its own hour
+# (the outbox's not_before). Not among them: rounds (matched at their own time, with everyone who joined by
+# then) and steps after the event (fired early they could ask "did you meet?" while it is still going on).
+DATED = frozenset({"welcome", "say_hi", "reminder"})
+EARLY_LEAD = timedelta(hours=14)
 
 
 def add_default_campaign(session: AsyncSession, event: Event, now: datetime) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.campaign.plan import PRE_EVENT, TITLES
+from bot.campaign.plan import DATED, EARLY_LEAD, PRE_EVENT, TITLES
 from bot.campaign.steps import HANDLERS, StepRun, schedule_next_round
 from bot.clock import Clock
 from bot.context import Policy
@@ -78,7 +78,7 @@ class CampaignRunner:
     async def _run_one(self) -> str | None:
         now = self.clock.now()
         async with self.database.transaction() as session:
-            step = await schedule.claim_next_due_step(session, now)
+            step = await schedule.claim_next_due_step(session, now, DATED, EARLY_LEAD)
             if step is None:
                 return None
             event = await session.get(Event, step.event_id)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign import audience
-from bot.campaign.plan import PRE_EVENT, add_community_round, next_occurrence
+from bot.campaign.plan import DATED, PRE_EVENT, add_community_round, next_occurrence
 from bot.campaign.timing import member_delivery
 from bot.context import Policy
 from bot.intros import texts
@@ -51,7 +51,8 @@ class StepRun:
         step_local = None if relative else self.step.due_at.astimezone(ZoneInfo(self.event.time_zone))
         deadline = self.event.starts_at if self.step.kind in PRE_EVENT else None
         zone = member.time_zone or self.event.time_zone
-        return member_delivery(self.now, zone, step_local=step_local, deadline=deadline)
+        dated = self.step.kind in DATED
+        return member_delivery(self.now, zone, step_local=step_local, deadline=deadline, dated=dated)
 
     async def to_members(self, members: Sequence[Member], build: Callable[[Member], Message | None]) -> int:
         messages = []

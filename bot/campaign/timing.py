@@ -79,8 +79,20 @@ def local_hour(step_local: datetime, zone: str) -> datetime:
     return target
 
 
+def on_its_date(step_local: datetime, zone: str) -> datetime:
+    """A step's wall-clock hour in ``zone`` on the step's own calendar date, even when that moment is before the
+    step's time in the event's zone (east of it): "X is tomorrow" must arrive the day before in every zone."""
+    wall = step_local.replace(tzinfo=None)
+    return at_local(wall.date(), wall.time(), zone)
+
+
 def member_delivery(
-    fired: datetime, zone: str, *, step_local: datetime | None = None, deadline: datetime | None = None
+    fired: datetime,
+    zone: str,
+    *,
+    step_local: datetime | None = None,
+    deadline: datetime | None = None,
+    dated: bool = False,
 ) -> datetime:
     """When a person in ``zone`` should get a message of a step that fired at ``fired``.
 
@@ -89,9 +101,14 @@ def member_delivery(
     not held back a day). Without it (a step relative to the start, an organiser's command), as soon as
     possible. Either way moved out of the member's quiet hours. ``deadline``: a message about something that
     starts then (a pre-event step) is brought forward to the first waking moment after ``fired`` rather than
-    arrive after it, when that moment is still before it.
+    arrive after it, when that moment is still before it. ``dated``: the message names a day ("tomorrow", "in
+    three days"), so it keeps the step's date in the member's zone (:func:`on_its_date`; such a step fires
+    early enough for members east of the event, see ``plan.EARLY_LEAD``) rather than move to the next one.
     """
-    target = max(fired, local_hour(step_local, zone)) if step_local is not None else fired
+    if step_local is None:
+        target = fired
+    else:
+        target = max(fired, on_its_date(step_local, zone) if dated else local_hour(step_local, zone))
     when = outside_quiet_hours(target, zone)
     if deadline is not None and fired < deadline <= when:
         soonest = outside_quiet_hours(fired, zone)

@@ -17,7 +17,7 @@ from bot.meetings.blocking import after_block
 from bot.messages import text
 from bot.parsing import small_int
 from storage import intros as intro_queries
-from storage.models import Block, Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round
+from storage.models import Block, Decline, Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round
 from storage.outbox import NewMessage
 
 CLOSED = "That introduction is no longer open."
@@ -85,21 +85,29 @@ async def opt_in(ctx: Context, value: str) -> None:
     if intro.state == IntroState.ACCEPTED and answer == "yes":
         ctx.reply(text("You already said yes. I'll share names as soon as everyone has."))
         return
-    if intro.state != IntroState.PROPOSED:
+    # A yes can still become a no while the group waits for the others (it is locked, so this is one answer).
+    changing_mind = intro.state == IntroState.ACCEPTED and answer == "no" and group.state == "proposed"
+    if intro.state != IntroState.PROPOSED and not changing_mind:
         raise UserError(CLOSED)
     now = ctx.clock.now()
     intro.updated_at = now
     event = await _event_of(ctx, intro)
     if answer == "no":
         intro.state = IntroState.DECLINED
+        for other in others:  # later rounds of the event do not propose this pair again
+            if await ctx.session.get(Decline, (event.id, intro.member_id, other.id)) is None:
+                ctx.session.add(
+                    Decline(event_id=event.id, member_id=intro.member_id, declined_id=other.id, created_at=now)
+                )
         await _dissolve(ctx, event, intro, group, others)
-        ctx.reply(text("No problem, nobody will be told who you are. Maybe next round!"))
+        later = " Maybe next round!" if event.recurrence else ""  # a dated event may have no next round
+        ctx.reply(text(f"No problem, nobody will be told who you are.{later}"))
         return
     intro.state = IntroState.ACCEPTED
     if not others:  # everyone else has erased themselves since: there is nobody left to meet
         group.state = "dissolved"
         intro.state, intro.group_id, intro.reason = IntroState.LEFT_OUT, None, NOBODY_ELSE  # first in line next
-        ctx.reply(text("Sorry, your possible match is no longer available. You're first in line next round."))
+        ctx.reply(text("Sorry, your possible match is no longer available. " + texts.next_round(event)))
         return
     states = {i.state for i in (await ctx.session.scalars(select(Intro).where(Intro.group_id == group.id))).all()}
     if states != {IntroState.ACCEPTED}:

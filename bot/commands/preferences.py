@@ -56,7 +56,9 @@ async def time_zone(ctx: Context, args: str) -> None:
         return
     member.time_zone = parsing.time_zone(value).key
     member.time_zone_source = TimeZoneSource.MEMBER
-    ctx.reply(text(f"Your time zone is now {member.time_zone}: I'll message you at sensible local hours."))
+    note = parsing.zone_note(member.time_zone)
+    meaning = f" ({note})" if note else ""
+    ctx.reply(text(f"Your time zone is now {member.time_zone}{meaning}: I'll message you at sensible local hours."))
 
 
 async def cross_platform(ctx: Context, args: str) -> None:

@@ -20,6 +20,7 @@ from storage.models import (
     Block,
     Conversation,
     DashboardPass,
+    Decline,
     Event,
     Intro,
     IntroHistory,
@@ -112,6 +113,10 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
         "introductions_across_platforms": member.cross_platform_ok,
         "events": participations,
         "blocked_member_ids": [block.blocked_id for block in blocks],
+        "declined_proposals": [
+            {"event_id": d.event_id, "with_member_id": d.declined_id}
+            for d in (await session.scalars(select(Decline).where(Decline.member_id == member.id))).all()
+        ],
         "introductions": [
             {
                 "with_member_id": i.member_b if i.member_a == member.id else i.member_a,

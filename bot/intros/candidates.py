@@ -1,4 +1,5 @@
-"""Reads what the matcher needs for an event from storage: candidates, history, blocks and rules."""
+"""Reads what the matcher needs for an event from storage: candidates, history, blocks (and declined proposals)
+and rules."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.outcomes import draw
 from bot.people import PoolMember
 from storage.models import (
     Block,
+    Decline,
     Event,
     InterestOption,
     Intro,
@@ -155,6 +157,11 @@ async def load_pool(
             )
         )
     ).all()
+    # A "No thanks" to a double opt-in proposal keeps that pair apart for the rest of the event, as a block does.
+    declined = (
+        await session.execute(select(Decline.member_id, Decline.declined_id).where(Decline.event_id == event.id))
+    ).all()
+    blocks = [*blocks, *declined]
     return Pool(
         members=members,
         candidates=tuple(candidates),

@@ -335,6 +335,7 @@ async def run_round_in_steps(
 async def _leave_out(intro_queue: IntroQueue, round_id: int, plan: Plan) -> int:
     """The left-out members' intro rows (with the reason) and the message telling them why."""
     left_out = [(plan.pool.members[left.member_id], left.reason) for left in plan.result.left_out]
+    met = {m.a for m in plan.pool.history} | {m.b for m in plan.pool.history}  # introduced before
     placements = [Placement(m.id, IntroState.LEFT_OUT, reason=why) for m, why in left_out]
     await round_queries.place(intro_queue.session, round_id, placements, intro_queue.now)
     return await intro_queue.queue(
@@ -343,7 +344,7 @@ async def _leave_out(intro_queue: IntroQueue, round_id: int, plan: Plan) -> int:
                 f"leftout:{round_id}:{member.id}",
                 member.platform,
                 member.platform_user_id,
-                texts.left_out(intro_queue.event, why).to_dict(),
+                texts.left_out(intro_queue.event, why, introduced_before=member.id in met).to_dict(),
                 member.id,
                 intro_queue.event.id,
                 not_before=intro_queue.timing.when(member),

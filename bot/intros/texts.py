@@ -2,7 +2,8 @@
 
 A reason is made from what the matcher scored (shared interests, roles that meet across, time zones within
 the event's preference) and what it knew (a pair that met before), and from nothing else; the organiser's
-preview and every member of the group read the same sentence.
+preview and every member of the group read the same sentence, so it must be true for each of them: in a group
+of three or more a shared interest is one at least two members hold, not necessarily the reader.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def reason(event: Event, group: Group, members: Sequence[Person], now: datetime)
     parts: list[str] = []
     if group.shared_interests:
         listed = _listed(group.shared_interests[:3])
-        parts.append(f"you both picked {listed}" if pair else f"between you, you share {listed}")
+        parts.append(f"you both picked {listed}" if pair else f"at least two of you picked {listed}")
     if group.complementary_roles:
         parts.append("you bring different sides: " + " and ".join(group.complementary_roles))
     hours = near_hours(event, members, now)
@@ -158,11 +159,11 @@ def proposal(
         builder.line(lead)
     size = len(group.members) - 1
     who = "someone" if size == 1 else f"{size} people"
-    if group.shared_interests:
+    if group.shared_interests and size == 1:  # a pair's shared interest is the reader's too
         builder.line(
             f"I found {who} at {event.name} who's also into ", bold(", ".join(group.shared_interests[:3])), "."
         )
-    else:
+    else:  # in a larger group the reader may share none of it: the reason below says who does
         builder.line(f"I found {who} at {event.name} for you.")
     builder.line(bold("Why: "), reason(event, group, members, now))
     builder.line("Want an intro? I'll share names only when everyone says yes.")
@@ -172,9 +173,19 @@ def proposal(
     return builder.build()
 
 
-def left_out(event: Event, why: str) -> Message:
-    builder = MessageBuilder().line(f"No introduction for you in this round of {event.name}, sorry: {why}")
-    builder.line("You're first in line for the next round.")
+def next_round(event: Event) -> str:
+    """What a member who missed out may expect: a community has a next round; a dated event has one only if its
+    organiser runs another, so that is no promise."""
+    if event.recurrence:
+        return "You're first in line for the next round."
+    return "If there's another round, you're first in line."
+
+
+def left_out(event: Event, why: str, *, introduced_before: bool = False) -> Message:
+    """``introduced_before``: the member met someone in an earlier round, so this one brings nobody *new*."""
+    what = "No new introduction for you" if introduced_before else "No introduction for you"
+    builder = MessageBuilder().line(f"{what} in this round of {event.name}, sorry: {why.rstrip('.')}.")
+    builder.line(next_round(event))
     return builder.build()
 
 
@@ -184,7 +195,7 @@ def partner_declined(event: Event, *, found_another: bool) -> Message:
     if found_another:
         builder.line("I've found someone else for you: my next message asks whether you'd like that intro.")
     else:
-        builder.line("I couldn't find anyone else for you this round. You're first in line for the next one.")
+        builder.line("I couldn't find anyone else for you this round. " + next_round(event))
     return builder.build()
 
 

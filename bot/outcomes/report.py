@@ -33,11 +33,18 @@ def share(count: int, total: int) -> str:
     return f"{round(100 * count / total)} % ({count} of {total})"
 
 
+def answered_share(count: int, answered: int) -> str:
+    """``count`` of those who ``answered`` the question; someone who has not said is neither yes nor no."""
+    if answered == 0:
+        return "— (nobody has answered yet)"
+    return f"{round(100 * count / answered)} % ({count} of {answered} who answered)"
+
+
 def group_line(title: str, counts: GroupCounts) -> str:
     total = counts.members
     return (
         f"{title}: RSVP yes {share(counts.rsvp_yes, total)}  ·  attended {share(counts.attended, total)}  ·  "
-        f"met someone new {share(counts.met_someone_new, total)}"
+        f"met someone new {answered_share(counts.met_someone_new, counts.answered_met)}"
     )
 
 
@@ -50,17 +57,23 @@ def verdict_of(comparison: estimate.Comparison, difference: estimate.Difference 
     return words
 
 
-def add_event(builder: MessageBuilder, percent: int, seed: int, outcomes: EventOutcomes) -> None:
-    builder.line(bold("Do introductions work?"), f" {percent} % of members are held out at random (seed {seed}).")
-    builder.line(group_line("Introduced", outcomes.introduced))
-    builder.line(group_line("Held out", outcomes.held_out))
-    builder.line(
+def lines(outcomes: EventOutcomes) -> tuple[str, ...]:
+    """The two groups, who said whether they came, and the verdict: what /stats and the dashboard both show."""
+    comparison = outcomes.comparison
+    return (
+        group_line("Introduced", outcomes.introduced),
+        group_line("Held out", outcomes.held_out),
         f"Told me whether they came: {outcomes.introduced.answered_attendance} of {outcomes.introduced.members} "
         f"introduced, {outcomes.held_out.answered_attendance} of {outcomes.held_out.members} held out "
-        "(the others count as not there, in both groups alike)"
+        "(the others count as not there, in both groups alike)",
+        "Attendance: " + verdict_of(comparison, estimate.event_difference(comparison)),
     )
-    comparison = outcomes.comparison
-    builder.line("Attendance: ", verdict_of(comparison, estimate.event_difference(comparison)))
+
+
+def add_event(builder: MessageBuilder, percent: int, seed: int, outcomes: EventOutcomes) -> None:
+    builder.line(bold("Do introductions work?"), f" {percent} % of members are held out at random (seed {seed}).")
+    for line in lines(outcomes):
+        builder.line(line)
 
 
 def pooled(events: Sequence[EventOutcomes]) -> tuple[estimate.Comparison, estimate.Difference | None] | None:

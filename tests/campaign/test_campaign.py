@@ -143,7 +143,7 @@ async def test_down_for_two_hours_over_three_steps(talk: Talk, core: Core, clock
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
     await talk.say(OLIVIA, "/broadcast at 2026-12-09 10:30 First")
     await talk.say(OLIVIA, "/broadcast at 2026-12-09 11:00 Second")
-    clock.set(datetime(2026, 12, 9, 9, 45, tzinfo=UTC))
+    clock.set(datetime(2026, 12, 8, 19, 45, tzinfo=UTC))  # before the reminder may fire (14 hours early, at most)
     runner = CampaignRunner(core.database, clock, Policy())
     await runner.run_due()  # everything before the outage
     clock.set(datetime(2026, 12, 9, 11, 45, tzinfo=UTC))  # back after two hours: reminder, two broadcasts missed

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.campaign.plan import PRE_EVENT
+from bot.campaign.plan import DATED, EARLY_LEAD, PRE_EVENT
 from bot.campaign.runner import CampaignRunner
 from bot.campaign.timing import QUIET_END, at_local, awake, known_zone, outside_quiet_hours, step_due
 from bot.clock import ManualClock
@@ -176,8 +176,17 @@ async def _next_moment(database: Database) -> datetime | None:
                 CampaignStep.status == StepStatus.PENDING, CampaignStep.enabled.is_(True)
             )
         )
+        early = await session.scalar(  # a step that names a day may fire up to EARLY_LEAD before its time
+            select(func.min(CampaignStep.due_at)).where(
+                CampaignStep.status == StepStatus.PENDING,
+                CampaignStep.enabled.is_(True),
+                CampaignStep.kind.in_(list(DATED)),
+                CampaignStep.minutes_before.is_(None),
+            )
+        )
         row = await session.scalar(select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "queued"))
-    moments = [moment for moment in (step, row) if moment is not None]
+    early = early - EARLY_LEAD if early is not None else None
+    moments = [moment for moment in (step, row, early) if moment is not None]
     return min(moments) if moments else None
 
 
@@ -231,6 +240,16 @@ def _at_its_hour(row: OutboxMessage, step: CampaignStep, event: Event, member: M
     wanted = time.fromisoformat(step.local_time)
     if local.time() == wanted or local.utcoffset() != at_local(local.date(), wanted, zone).utcoffset():
         return  # at its hour (or on a daylight-saving day, when that hour moved or did not exist)
+    if step.kind in DATED:  # it names a day: the hour on the step's date there, or at once when that had passed
+        there = at_local(step.due_at.astimezone(ZoneInfo(event.time_zone)).date(), wanted, zone)
+        forward = outside_quiet_hours(row.created_at, zone)
+        if there < row.created_at and row.not_before == forward:
+            return
+        if local.time() == QUIET_END and not awake(there, zone) and local.date() >= there.date():
+            return  # its hour is in the night there: 08:00 (the same morning, or the next)
+        if row.not_before == forward < event.starts_at <= outside_quiet_hours(there, zone):
+            return  # its hour there comes only at or after the start: brought forward
+        raise AssertionError(f"{row.key} at {local:%a %d %H:%M} in {zone}, not at {wanted:%H:%M} ({there})")
     there = next(  # the step's hour in the member's zone: on its date, or the next one if that had passed
         moment
         for offset in range(-1, 3)

@@ -12,6 +12,7 @@ from bot.clock import ManualClock
 from bot.core import Core
 from bot.intros.candidates import load_pool
 from bot.messages import ButtonPress, Message
+from bot.services.dashboard.overview import rounds
 from storage.models import Event, Intro, IntroState, Member
 from tests.core.conftest import OLIVIA
 from tests.core.test_rounds import _deliver, _members_answer
@@ -161,3 +162,22 @@ async def test_freed_members_are_matched_again_when_another_decline_frees_a_part
         await core.handle(ButtonPress(person(name), yes.action, yes.value))
     await _deliver(core, clock, platform)
     assert "Meet Carol!" in _last_with(platform, "alice", "hi").plain_text()
+
+
+async def test_a_member_with_no_interests_is_not_told_they_share_one(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    await talk.say(OLIVIA, "/rules size 3")
+    await talk.say(OLIVIA, "/rules optin on")
+    await _members_answer(talk, code, {"Lara": ["Python"], "Sue": ["Python"], "Zed": []})
+    await talk.say(OLIVIA, "/match now")
+    platform = await _deliver(core, clock)
+    proposal = _last_with(platform, "zed", "optin").plain_text()
+    assert "who's also into" not in proposal and "who are also into" not in proposal
+    assert "I found 2 people at HR Tweetup London for you." in proposal
+    assert "Why: at least two of you picked Python." in proposal
+    assert "between you, you share" not in proposal
+    async with core.database.read() as session:
+        event = (await session.scalars(select(Event))).one()
+        views = await rounds(session, event)
+    assert [group.reason for view in views for group in view.groups] == ["Shared by at least two: Python"]

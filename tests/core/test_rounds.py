@@ -50,7 +50,7 @@ async def test_preview_sends_nothing_and_shows_groups_with_reasons(talk: Talk, c
     await _members_answer(talk, code)
     preview = await talk.say(OLIVIA, "/match")
     assert "Preview of round 1" in preview and "nothing sent yet" in preview
-    assert "Alice + Bob + Erin — score" in preview and "between you, you share Hiking and Python" in preview
+    assert "Alice + Bob + Erin — score" in preview and "at least two of you picked Hiking and Python" in preview
     assert "Carol + Dan — score" in preview and "you both picked Recruiting" in preview
     async with core.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

@@ -206,8 +206,9 @@ async def test_stats_compare_the_groups(talk: Talk, core: Core, code: str) -> No
         "Held out: RSVP yes" in stats
         and f"attended {round(100 * came_held / held_n)} % ({came_held} of {held_n})" in stats
     )
-    assert f"met someone new {round(100 * came_intro / intro_n)} % ({came_intro} of {intro_n})" in stats
-    assert f"met someone new 0 % (0 of {held_n})" in stats
+    # only those who came were asked whether they met anyone new: the others have not said either way
+    assert f"met someone new 100 % ({came_intro} of {came_intro} who answered)" in stats
+    assert f"met someone new 0 % (0 of {came_held} who answered)" in stats
     comparison = estimate.Comparison(came_intro, intro_n, came_held, held_n, answered=60)
     expected = report.verdict_of(comparison, estimate.event_difference(comparison))
     assert f"Attendance: {expected}" in stats
@@ -311,3 +312,21 @@ async def test_a_draw_stored_twice_keeps_the_first(talk: Talk, core: Core, code:
         member_id = (await session.scalars(select(Member.id).where(Member.platform_user_id == "zed"))).one()
         await holdouts.add_draws(session, event_id, [(member_id, not before["zed"])], clock.now())
     assert await draws(core) == before
+
+
+async def test_unanswered_is_not_no_and_an_organiser_who_joins_is_not_drawn(talk: Talk, core: Core, code: str) -> None:
+    await talk.say(OLIVIA, f"/join {code}")  # the organiser joins their own event
+    await talk.say(OLIVIA, "/rules holdout 50")
+    names = await join_all(talk, code, 20)
+    drawn = await draws(core)
+    assert "olivia" not in drawn and len(drawn) == 20  # organisers are not attendees in the measurement
+    held_n = sum(drawn.values())
+    await talk.say(OLIVIA, "/match now")
+    stats = await talk.say(OLIVIA, "/stats")
+    assert f"Told me whether they came: 0 of {20 - held_n} introduced, 0 of {held_n} held out" in stats
+    assert stats.count("met someone new — (nobody has answered yet)") == 2
+    event_id = await _event_id(core, code)
+    held = [name for name in names if drawn[name.lower()]]
+    await answer_after_event(core, event_id, held[0], rsvp=True, came=True, met=False)
+    stats = await talk.say(OLIVIA, "/stats")
+    assert "met someone new 0 % (0 of 1 who answered)" in stats  # the others who never said are not a no

@@ -71,10 +71,11 @@ async def organised(session: AsyncSession, member_id: int, now: datetime) -> lis
     return [await line(session, event, now) for event in await event_queries.organised_by(session, member_id)]
 
 
-def group_reason(shared: list[str], roles: list[str]) -> str:
-    """Why a group was made, for the organiser (the members' intro says it in the second person)."""
+def group_reason(shared: list[str], roles: list[str], size: int) -> str:
+    """Why a group was made, for the organiser (the members' intro says it in the second person). In a group
+    of three or more a shared interest is one at least two of them hold, not necessarily everyone."""
     if shared:
-        return "Shared: " + ", ".join(shared[:3])
+        return ("Shared: " if size <= 2 else "Shared by at least two: ") + ", ".join(shared[:3])
     if roles:
         return "Different sides: " + " and ".join(roles)
     return "No shared interest left: the rest of the room was spoken for"
@@ -107,7 +108,12 @@ async def rounds(session: AsyncSession, event: Event) -> tuple[RoundView, ...]:
             left_out[round_id].append((name, reason or ""))
     by_round: dict[int, list[GroupView]] = defaultdict(list)
     for group in groups:
-        view = GroupView(tuple(names[group.id]), group.score, group_reason(group.shared, group.roles), group.state)
+        view = GroupView(
+            tuple(names[group.id]),
+            group.score,
+            group_reason(group.shared, group.roles, len(names[group.id])),
+            group.state,
+        )
         by_round[group.round_id].append(view)
     return tuple(
         RoundView(
