@@ -196,7 +196,7 @@ def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     matched = f"Matched: {figures.matched}  ·  said hi: {figures.said_hi}  ·  met: {figures.met}"
     builder.line(f"{matched}  ·  average rating: {average}")
     if figures.introduced != figures.matched:
-        builder.line(f"Introduced: {figures.introduced} of {figures.matched} matched (the rest are still on their way)")
+        builder.line(f"Intros delivered: {figures.introduced} of {figures.matched} matched (the rest are on their way)")
     if figures.uncertain:
         builder.line(italic(f"{_messages(figures.uncertain)} may not have arrived (a timeout or a restart mid-send)."))
     builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")

@@ -158,11 +158,11 @@ async def test_stats_tell_introduced_from_matched_and_count_what_may_not_have_ar
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Hiking"], "Dan": ["Hiking"]})
     await talk.say(OLIVIA, "/match now")
     stats = await talk.say(OLIVIA, "/stats")
-    assert "Matched: 4" in stats and "Introduced: 0 of 4 matched" in stats  # queued is not introduced
+    assert "Matched: 4" in stats and "Intros delivered: 0 of 4 matched" in stats  # queued is not introduced
     platform = RecordingPlatform(failures={"carol": [DeliveryUncertain("Timed out")]})
     await _deliver(core, clock, platform)
     stats = await talk.say(OLIVIA, "/stats")
-    assert "Introduced: 3 of 4 matched" in stats
+    assert "Intros delivered: 3 of 4 matched" in stats
     assert "1 message may not have arrived" in stats
 
 
