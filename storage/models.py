@@ -303,8 +303,15 @@ class CampaignStep(Base):
     note: Mapped[str | None] = mapped_column(String(200))
 
 
+class BroadcastState(StrEnum):
+    DRAFT = "draft"  # previewed in the chat, waiting for the organiser's Send
+    CONFIRMED = "confirmed"  # sent, or scheduled (its campaign step)
+    DROPPED = "dropped"  # the preview was cancelled, edited or replaced: it never goes out
+
+
 class Broadcast(Base):
-    """An organiser's broadcast: its audience, and where its progress message lives."""
+    """An organiser's broadcast: its audience, and where its progress message lives. ``audience``, ``text``,
+    ``scheduled_for`` and ``total`` of a draft are what its preview showed, so Send acts on exactly that."""
 
     __tablename__ = "broadcasts"
 
@@ -316,6 +323,8 @@ class Broadcast(Base):
     created_at: Mapped[datetime]
     total: Mapped[int] = mapped_column(default=0)
     report_sent: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(12), default=BroadcastState.CONFIRMED, server_default="confirmed")
+    scheduled_for: Mapped[datetime | None]
 
 
 class RelayState(StrEnum):

@@ -21,6 +21,7 @@ from bot.intros.rounds import plan_round, run_round
 from bot.messages import Button, Message, MessageBuilder, bold
 from bot.outcomes.draw import holdout_note
 from bot.people import Person
+from bot.services.broadcasts import queue_broadcast
 from bot.views import local_start
 from storage import events as event_queries
 from storage.models import (
@@ -242,8 +243,6 @@ async def keep_going(run: StepRun) -> str:
 
 
 async def scheduled_broadcast(run: StepRun) -> str:
-    from bot.commands.broadcast import queue_broadcast
-
     payload = run.step.payload
     queued = await queue_broadcast(run.session, run.event, int(payload["broadcast_id"]), run.now)
     return f"queued {queued}"

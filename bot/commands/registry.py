@@ -75,6 +75,13 @@ def build_router() -> Router:
             "message the event's members",
             organiser=True,
         ),
+        CommandSpec(
+            "broadcasts",
+            broadcast.listed,
+            "broadcasts",
+            "the scheduled broadcasts, to cancel one",
+            organiser=True,
+        ),
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
         CommandSpec("export", outcomes.export_rows, "export", "the event's outcome rows as CSV", organiser=True),
         CommandSpec(
@@ -125,6 +132,10 @@ def build_router() -> Router:
     router.button("relay", partial(relay.write, forms=forms))
     router.button("relaysend", relay.send)
     router.button("relaydrop", relay.drop)
+    router.button(broadcast.SEND, broadcast.send)
+    router.button(broadcast.EDIT, broadcast.edit)
+    router.button(broadcast.DROP, broadcast.drop)
+    router.button(broadcast.UNSCHEDULE, broadcast.unschedule)
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
     router.button(outcomes.MET_NEW, outcomes.met_someone_new)
@@ -169,7 +180,19 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
 
 
 READ_ONLY = frozenset(
-    {"cancel", "help", "profile", "mydata", "events", "stats", "invite", "export", "dashboard", "meetings"}
+    {
+        "cancel",
+        "help",
+        "profile",
+        "mydata",
+        "events",
+        "stats",
+        "broadcasts",
+        "invite",
+        "export",
+        "dashboard",
+        "meetings",
+    }
 )
 
 

@@ -142,7 +142,9 @@ async def test_down_for_two_hours_over_three_steps(talk: Talk, core: Core, clock
     code = await _setup(talk)
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
     await talk.say(OLIVIA, "/broadcast at 2026-12-09 10:30 First")
+    await talk.press(OLIVIA, "Send")
     await talk.say(OLIVIA, "/broadcast at 2026-12-09 11:00 Second")
+    await talk.press(OLIVIA, "Send")
     clock.set(datetime(2026, 12, 9, 9, 45, tzinfo=UTC))
     runner = CampaignRunner(core.database, clock, Policy())
     await runner.run_due()  # everything before the outage
@@ -178,11 +180,13 @@ async def test_broadcast_audience_filters(talk: Talk, core: Core, clock: ManualC
     ]:
         platform.sent.clear()
         await talk.say(OLIVIA, f"/broadcast to {audience} Hello {audience}")
+        await talk.press(OLIVIA, "Send")
         await delivery.run_once()
         assert sorted(a.user_id for a, m in platform.sent if "Hello" in m.plain_text()) == expected
     assert "not an audience I know" in await talk.say(OLIVIA, "/broadcast to rsvp-maybe Hello")
     platform.sent.clear()
     await talk.say(OLIVIA, "/broadcast To everyone: the doors open at 18:00")  # "To" here is just text
+    await talk.press(OLIVIA, "Send")
     await delivery.run_once()
     assert any("To everyone: the doors open" in m.plain_text() for a, m in platform.sent if a.user_id == "carol")
     assert "has no interest called" in await talk.say(OLIVIA, "/broadcast to interest:chess Hello")

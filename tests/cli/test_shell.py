@@ -63,6 +63,7 @@ async def test_a_whole_event_in_the_shell(database: Database) -> None:
                 "/stats",
                 "/broadcast <b>See you</b> <!channel>",
                 "9",
+                "1",  # Send, on the preview
             ]
         )
         + "\n"
@@ -79,7 +80,8 @@ async def test_a_whole_event_in_the_shell(database: Database) -> None:
     assert exported["display_name"] == "Alice" and exported["events"][0]["interests"] == ["Python", "Hiking"]
     assert "everything about you is erased" in out
     assert "Joined: 1" in out and "Answered the poll: 1 of 1" in out  # Alice erased, Bob answered
-    assert "Nobody to send to yet" in out  # Bob is paused and Alice is gone
+    assert "To: all (0 people)" in out and "<b>See you</b> <!channel>" in out  # the preview, as typed
+    assert "Nobody to send to: no active members" in out  # Bob is paused and Alice is gone
     assert "There is no button 9 on your last message." in out
     assert "Traceback" not in out + second.stderr
 

@@ -24,7 +24,7 @@ from bot.clock import ManualClock
 from bot.context import Policy
 from bot.core import Core
 from bot.intros import rounds
-from bot.messages import Command, Sender
+from bot.messages import ButtonPress, Command, Sender
 from storage.database import Database
 from storage.models import CampaignStep, Event, Intro, IntroGroup, IntroHistory, OutboxMessage, Round
 
@@ -87,8 +87,10 @@ async def test_a_broadcast_is_queued_in_batched_statements(database: Database, c
     for members, first_user in ((SMALL, 100_000), (LARGE, 200_000)):
         event_id = await _community(database, clock, members, first_user)
         core = Core(database, clock, Policy())
+        preview = await core.handle(Command(ORGANISER, "broadcast", "Doors open at 18:00!"))
+        [send] = [b for b in preview[0].message.buttons[0] if b.label == "Send"]
         with counting(database.engine) as statements:
-            await core.handle(Command(ORGANISER, "broadcast", "Doors open at 18:00!"))
+            await core.handle(ButtonPress(ORGANISER, send.action, send.value))
         counts[members] = statements.count
         async with database.read() as session:
             queued = await session.scalar(

@@ -119,6 +119,7 @@ async def test_broadcast_queues_one_message_per_active_member(talk: Talk, code: 
         await talk.say(who, f"/join {code}")
     await talk.say(BOB, "/pause")
     await talk.say(OLIVIA, "/broadcast Doors open at 18:00")
+    await talk.press(OLIVIA, "Send")
     async with core.database.transaction() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert [row.address for row in rows] == ["olivia", "alice"]  # the progress message, then Alice

@@ -80,7 +80,7 @@ async def test_event_from_creation_to_a_round(
     for member in MEMBERS:
         await join_and_answer(telegram, member, code)
 
-    assert texts(await telegram.say(OLIVIA, "/broadcast Doors open at 18:00.\nBring a friend!")) == []
+    assert texts(await telegram.broadcast(OLIVIA, "Doors open at 18:00.\nBring a friend!")) == []
     delivery = Delivery(sqlite_core.database, {"telegram": telegram.adapter}, clock)
     report = await delivery.run_once()
     assert (report["sent"], report["failed"], report["unreachable"]) == (4, 0, 0)  # 3 members + the progress
