@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.clock import ManualClock
 from bot.core import Core
 from storage.models import CampaignStep
 from tests.core.conftest import ALICE, OLIVIA
