@@ -543,3 +543,20 @@ class MeetingGridChange(Base):
     cancels: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
     applied_at: Mapped[datetime | None]
+
+
+class Confirmation(Base):
+    """A consequential organiser action waiting for its "Yes": what was asked (``kind``, ``payload``: exactly
+    what the question showed). Answered once (``answered_at``); a newer question of the same kind by the same
+    member makes it out of date (``answered_at`` set, ``outcome`` "replaced")."""
+
+    __tablename__ = "confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(12))

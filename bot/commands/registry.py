@@ -8,6 +8,7 @@ from bot.commands import (
     answers,
     broadcast,
     channels,
+    confirmations,
     dashboard,
     interests,
     matching,
@@ -136,6 +137,7 @@ def build_router() -> Router:
     router.button(broadcast.EDIT, broadcast.edit)
     router.button(broadcast.DROP, broadcast.drop)
     router.button(broadcast.UNSCHEDULE, broadcast.unschedule)
+    router.button(confirmations.ACTION, partial(confirmations.answer, {"poll": organising.confirmed_poll}))
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
     router.button(outcomes.MET_NEW, outcomes.met_someone_new)

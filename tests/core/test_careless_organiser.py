@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.core import Core
-from storage.models import CampaignStep
+from bot.messages import ButtonPress, Message
+from storage.models import CampaignStep, OutboxMessage
 from tests.core.conftest import ALICE, OLIVIA
+from tests.core.test_rounds import _members_answer
 from tests.fakes import Talk
 
 
@@ -25,3 +27,41 @@ async def test_moving_the_event_after_scheduling_a_broadcast(talk: Talk, core: C
     assert broadcast.due_at == datetime(2026, 12, 5, 9, 0, tzinfo=UTC)  # its own moment, not the event's
     assert steps["reminder"].due_at == datetime(2026, 12, 11, 10, 0, tzinfo=UTC)  # the campaign moved with it
     assert "#1" in await talk.say(OLIVIA, "/broadcasts")
+
+
+async def _queued_to(core: Core, user: str) -> list[str]:
+    async with core.database.transaction() as session:
+        rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.address == user))).all()
+    return [Message.from_dict(r.payload).plain_text() for r in rows]
+
+
+async def test_replacing_a_poll_people_answered_asks_first_and_keeps_surviving_answers(
+    talk: Talk, core: Core, code: str
+) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python", "Hiking"], "Bob": ["Hiking"]})
+    assert "Answered the poll: 2 of 2" in await talk.say(OLIVIA, "/stats")
+    asked = await talk.say(OLIVIA, "/poll python, Design")
+    assert "Replace the poll of HR Tweetup London? It would drop:" in asked
+    assert "• Recruiting\n" in asked and "• Hiking — chosen by 2 members" in asked
+    stale = talk.button(OLIVIA, "Yes, replace the poll")
+    assert "2 selected" in await talk.say(ALICE, "/interests")  # nothing changed yet
+    await talk.say(OLIVIA, "/poll python, Design")  # asked again: the first question is out of date
+    answer = await core.handle(ButtonPress(OLIVIA, stale.action, stale.value))
+    assert "out of date" in answer[0].message.plain_text()
+    yes = talk.button(OLIVIA, "Yes, replace the poll")
+    assert "Poll for HR Tweetup London set: 2 options" in await talk.press(OLIVIA, "Yes, replace the poll")
+    again = await core.handle(ButtonPress(OLIVIA, yes.action, yes.value))
+    assert "pressing again changes nothing" in again[0].message.plain_text()
+    assert "1 selected" in await talk.say(ALICE, "/interests")
+    assert [b.label for b in talk.last_buttons["alice"]] == ["✅ python", "Design", "Done"]  # same id, relabelled
+    assert "Answered the poll: 1 of 2" in await talk.say(OLIVIA, "/stats")  # Bob has no answer left
+    [to_alice] = await _queued_to(core, "alice")
+    assert "“Hiking” is no longer an option" in to_alice and "Your interests now: python." in to_alice
+    [to_bob] = await _queued_to(core, "bob")
+    assert "You have no interests left in it" in to_bob
+
+
+async def test_a_poll_change_that_loses_no_answer_needs_no_question(talk: Talk, core: Core, code: str) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"]})
+    assert "set: 2 options" in await talk.say(OLIVIA, "/poll Python, Design")
+    assert await _queued_to(core, "alice") == []
