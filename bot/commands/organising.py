@@ -202,14 +202,17 @@ def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     builder.line(f"Joined: {figures.joined}  ·  still in: {figures.still_in}  ·  left: {figures.left}")
     builder.line(f"Answered the poll: {figures.answered} of {figures.still_in}")
     builder.line(f"Paused: {figures.paused}  ·  unreachable: {figures.unreachable}")
-    builder.line(
-        f"Still coming: {figures.rsvp_yes} yes  ·  {figures.rsvp_no} no  ·  {figures.rsvp_unknown} not answered"
-    )
+    community = bool(event.recurrence)  # no date to come to: RSVPs and attendance mean nothing there
+    if not community:
+        builder.line(
+            f"Still coming: {figures.rsvp_yes} yes  ·  {figures.rsvp_no} no  ·  {figures.rsvp_unknown} not answered"
+        )
     rating = figures.average_rating
     average = f"{rating:.1f} / 5" if rating is not None else "no ratings yet"
     matched = f"Matched: {figures.matched}  ·  said hi: {figures.said_hi}  ·  met: {figures.met}"
     builder.line(f"{matched}  ·  average rating: {average}")
-    builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
+    if not community:
+        builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
     builder.line(f"Meetings booked: {figures.meetings_booked}  ·  meetings held: {figures.meetings_held}")
     if figures.interests:
         builder.line(bold("Interests:"))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from bot import parsing
 from bot.campaign.plan import (
+    PRE_EVENT,
     TITLES,
     add_community_round,
     next_occurrence,
@@ -21,7 +24,7 @@ from bot.meetings.booking import free_member
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import local_start
 from storage import events as event_queries
-from storage.models import Participant, StepStatus
+from storage.models import Participant, Round, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -53,15 +56,43 @@ async def schedule(ctx: Context, args: str) -> None:
             due = step_due(event.starts_at, event.time_zone, offset, at, None)
             if due <= ctx.clock.now():
                 raise UserError("That time has already passed.")
+            if step.kind in PRE_EVENT and due >= event.starts_at:
+                raise UserError(
+                    f"The {step.key} step comes before the event, but {in_words(offset, at)} is after its start "
+                    f"({local_start(event)}). Use a negative number of days, e.g. /schedule move {step.key} -2 {at}."
+                )
             step.day_offset, step.local_time, step.due_at = offset, at, due
     builder = MessageBuilder().line(bold(f"Campaign of {event.name}"), f" — the event: {local_start(event)}")
     zone = ZoneInfo(event.time_zone)
+    rounds_run = bool(await ctx.session.scalar(select(func.count()).where(Round.event_id == event.id)))
     for step in sorted(steps.values(), key=lambda s: s.due_at):
         state = step.status if step.enabled else "off"
+        if step.kind == "intros" and step.status == StepStatus.PENDING and rounds_run:
+            state = "moot: a round was already sent with /match now, so it will not run"
         when = step.due_at.astimezone(zone)
-        builder.line(f"{when:%a %d %b %H:%M}  ", bold(step.key), f"  {TITLES.get(step.kind, step.kind)}  [{state}]")
+        relative = f" ({in_words(step.day_offset, step.local_time, step.minutes_before)})"
+        builder.line(
+            f"{when:%a %d %b %H:%M}  ",
+            bold(step.key),
+            f"  {TITLES.get(step.kind, step.kind)}{relative if relative != ' ()' else ''}  [{state}]",
+        )
     builder.line(italic("Change with /schedule off KEY, /schedule on KEY, /schedule move KEY DAYS HH:MM."))
     ctx.reply(builder.build())
+
+
+def in_words(day_offset: int | None, local_time: str | None, minutes_before: int | None = None) -> str:
+    """A step's time relative to the event as a person reads it: "2 days before, 09:00", "2 hours before"."""
+    if minutes_before is not None:
+        hours, minutes = divmod(minutes_before, 60)
+        if minutes:
+            return f"{minutes_before} minutes before the start"
+        return f"{hours} hour{'s' if hours != 1 else ''} before the start"
+    if day_offset is None or local_time is None:
+        return ""
+    if day_offset == 0:
+        return f"the day of the event, {local_time}"
+    days = abs(day_offset)
+    return f"{days} day{'s' if days != 1 else ''} {'before' if day_offset < 0 else 'after'}, {local_time}"
 
 
 async def move_event(ctx: Context, args: str) -> None:

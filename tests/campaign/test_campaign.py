@@ -44,7 +44,7 @@ async def test_the_default_campaign_and_schedule_command(talk: Talk, core: Core)
     )
     assert {s.status for s in steps.values()} == {"pending"}  # now is 23 Nov: even T-14d (26 Nov) is ahead
     schedule = await talk.say(OLIVIA, "/schedule")
-    assert "Thu 03 Dec 10:00  intros  Introductions  [pending]" in schedule
+    assert "Thu 03 Dec 10:00  intros  Introductions (7 days before, 10:00)  [pending]" in schedule
     assert "Thu 10 Dec 16:30  lookout" in schedule
     assert "[off]" in await talk.say(OLIVIA, "/schedule off say_hi")
     assert "Tue 08 Dec 18:00  reminder" in await talk.say(OLIVIA, "/schedule move reminder -2 18:00")

@@ -65,3 +65,30 @@ async def test_a_poll_change_that_loses_no_answer_needs_no_question(talk: Talk, 
     await _members_answer(talk, code, {"Alice": ["Python"]})
     assert "set: 2 options" in await talk.say(OLIVIA, "/poll Python, Design")
     assert await _queued_to(core, "alice") == []
+
+
+async def test_the_schedule_reads_in_words_and_refuses_a_pre_event_step_after_the_event(
+    talk: Talk, core: Core, code: str
+) -> None:
+    schedule = await talk.say(OLIVIA, "/schedule")
+    assert "intros  Introductions (7 days before, 10:00)  [pending]" in schedule
+    assert "lookout  “Look out for your match” (2 hours before the start)" in schedule
+    assert "followup  “Did you meet?” and feedback (1 day after, 10:00)" in schedule
+    refused = await talk.say(OLIVIA, "/schedule move intros 2 09:00")  # was: moved after the follow-up, silently
+    assert "The intros step comes before the event, but 2 days after, 09:00 is after its start" in refused
+    assert "intros  Introductions (7 days before, 10:00)  [pending]" in await talk.say(OLIVIA, "/schedule")
+    assert "(2 days before, 09:00)" in await talk.say(OLIVIA, "/schedule move intros -2 09:00")
+
+
+async def test_a_step_made_moot_by_match_now_says_so(talk: Talk, core: Core, code: str) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
+    assert "on its way" in await talk.say(OLIVIA, "/match now")
+    schedule = await talk.say(OLIVIA, "/schedule")  # was: still "intros [pending]"
+    assert "intros  Introductions (7 days before, 10:00)  [moot: a round was already sent with /match now" in schedule
+
+
+async def test_a_communitys_stats_have_no_rsvp_or_attendance_lines(talk: Talk, core: Core) -> None:
+    await talk.say(OLIVIA, '/newcommunity "Python London" weekly tue 10:00 Europe/London')
+    shown = await talk.say(OLIVIA, "/stats")
+    assert "Joined: 0" in shown
+    assert "Still coming" not in shown and "Attended" not in shown
