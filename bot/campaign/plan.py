@@ -87,6 +87,20 @@ async def reschedule(session: AsyncSession, event: Event, now: datetime) -> tupl
     return moved, past
 
 
+async def preview_reschedule(session: AsyncSession, event: Event, start: datetime, now: datetime) -> list[str]:
+    """What :func:`reschedule` would do if the event started at ``start``: the keys of the pending steps that
+    would move, each suffixed with " (skipped)" when its new time would already be past. Nothing is written."""
+    found = []
+    for step in await steps_of(session, event.id):
+        if step.status != StepStatus.PENDING or step.kind in ("community_round", "round_notice"):
+            continue
+        if step.minutes_before is None and (step.day_offset is None or step.local_time is None):
+            continue
+        due = step_due(start, event.time_zone, step.day_offset, step.local_time, step.minutes_before)
+        found.append(step.key + (" (skipped)" if due <= now and step.kind in PRE_EVENT else ""))
+    return found
+
+
 def next_occurrence(recurrence: dict[str, Any], zone: str, after: datetime) -> datetime:
     """The first community round strictly after ``after``, on the weekday and local time asked for.
 

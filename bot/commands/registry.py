@@ -137,7 +137,7 @@ def build_router() -> Router:
     router.button(broadcast.EDIT, broadcast.edit)
     router.button(broadcast.DROP, broadcast.drop)
     router.button(broadcast.UNSCHEDULE, broadcast.unschedule)
-    router.button(confirmations.ACTION, partial(confirmations.answer, {"poll": organising.confirmed_poll}))
+    router.button(confirmations.ACTION, partial(confirmations.answer, CONFIRMED))
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
     router.button(outcomes.MET_NEW, outcomes.met_someone_new)
@@ -148,6 +148,7 @@ def build_router() -> Router:
     return router
 
 
+CONFIRMED: dict[str, confirmations.Confirmed] = {"poll": organising.confirmed_poll, "move": schedule.confirmed_move}
 MEETING_BUTTONS = {
     "meet": meetings.meet,
     "mtime": meetings.toggle_time,

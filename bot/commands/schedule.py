@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -13,18 +14,19 @@ from bot.campaign.plan import (
     TITLES,
     add_community_round,
     next_occurrence,
+    preview_reschedule,
     reschedule,
     steps_of,
 )
 from bot.campaign.timing import step_due
-from bot.commands import outcomes
+from bot.commands import confirmations, outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.meetings.booking import free_member
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import local_start
 from storage import events as event_queries
-from storage.models import Participant, Round, StepStatus
+from storage.models import Event, Participant, Round, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -96,20 +98,49 @@ def in_words(day_offset: int | None, local_time: str | None, minutes_before: int
 
 
 async def move_event(ctx: Context, args: str) -> None:
+    """Moving the event moves its campaign: the organiser sees what will change and confirms first."""
     event = await ctx.organised_event()
     parts = args.split()
     if len(parts) != 2:
         raise UserError("Use /move YYYY-MM-DD HH:MM (the new start, in the event's time zone).")
     zone = ZoneInfo(event.time_zone)
-    event.starts_at = parsing.event_start(
-        parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now()
+    start = parsing.event_start(parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now())
+    await _ask_move(ctx, event, start)
+
+
+async def _ask_move(ctx: Context, event: Event, start: datetime, note: str = "") -> None:
+    steps = await preview_reschedule(ctx.session, event, start, ctx.clock.now())
+    local = start.astimezone(ZoneInfo(event.time_zone))
+    builder = MessageBuilder().line(note, "Move ", bold(event.name), f" from {local_start(event)}")
+    builder.line(f"to {local:%a %d %b %Y, %H:%M} ({event.time_zone})?")
+    skipped = [key.removesuffix(" (skipped)") for key in steps if key.endswith(" (skipped)")]
+    builder.line(
+        f"{len(steps)} pending campaign steps move with it"
+        + (f"; {', '.join(skipped)} would then be in the past and not run." if skipped else ".")
     )
+    builder.line("Scheduled broadcasts keep their own time. Members are not told: /broadcast them if you like.")
+    payload = {"start": start.isoformat(), "was": event.starts_at.isoformat(), "steps": steps}
+    await confirmations.ask(ctx, event, "move", payload, builder, "Yes, move the event")
+
+
+async def confirmed_move(ctx: Context, event: Event, payload: dict[str, Any], confirmation: int) -> None:
+    """The organiser said yes: move, unless the event or its campaign changed since the question."""
+    start = datetime.fromisoformat(str(payload["start"]))
+    if start <= ctx.clock.now():
+        raise UserError("That start time has passed since I asked, so nothing was moved. Send /move again.")
+    shown = list(payload["steps"])
+    if payload["was"] != event.starts_at.isoformat() or shown != await preview_reschedule(
+        ctx.session, event, start, ctx.clock.now()
+    ):
+        await _ask_move(ctx, event, start, "The event or its campaign changed since I asked. ")
+        return
+    event.starts_at = start
     moved, past = await reschedule(ctx.session, event, ctx.clock.now())
     builder = MessageBuilder().line(bold(event.name), f" now starts {local_start(event)}.")
     builder.line(
         f"{moved} pending steps moved with it" + (f"; {past} of them are now in the past and skipped." if past else ".")
     )
-    ctx.reply(builder.build())
+    ctx.edit(builder.build())
 
 
 async def newcommunity(ctx: Context, args: str) -> None:

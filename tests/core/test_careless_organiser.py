@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.campaign.runner import CampaignRunner
+from bot.clock import ManualClock
 from bot.core import Core
 from bot.messages import ButtonPress, Message
 from storage.models import CampaignStep, OutboxMessage
@@ -19,7 +21,8 @@ async def test_moving_the_event_after_scheduling_a_broadcast(talk: Talk, core: C
     await talk.say(ALICE, f"/join {code}")
     await talk.say(OLIVIA, "/broadcast at 2026-12-05 09:00 Early birds get a badge")
     await talk.press(OLIVIA, "Send")
-    moved = await talk.say(OLIVIA, "/move 2026-12-12 18:00")
+    assert "Scheduled broadcasts keep their own time" in await talk.say(OLIVIA, "/move 2026-12-12 18:00")
+    moved = await talk.press(OLIVIA, "Yes, move the event")
     assert "now starts Sat 12 Dec 2026, 18:00" in moved, moved  # was: AssertionError in step_due, "went wrong"
     async with core.database.transaction() as session:
         steps = {s.key: s for s in (await session.scalars(select(CampaignStep))).all()}
@@ -92,3 +95,29 @@ async def test_a_communitys_stats_have_no_rsvp_or_attendance_lines(talk: Talk, c
     shown = await talk.say(OLIVIA, "/stats")
     assert "Joined: 0" in shown
     assert "Still coming" not in shown and "Attended" not in shown
+
+
+async def test_moving_the_event_asks_first_and_acts_on_what_it_showed(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    asked = await talk.say(OLIVIA, "/move 2026-11-30 18:00")
+    assert "8 pending campaign steps move with it; welcome, interest_prompt would then be in the past" in asked
+    stale = talk.button(OLIVIA, "Yes, move the event")
+    await talk.say(OLIVIA, "/move 2026-12-12 18:00")  # changed their mind: the first question is out of date
+    answer = await core.handle(ButtonPress(OLIVIA, stale.action, stale.value))
+    assert "out of date" in answer[0].message.plain_text()
+    assert "now starts Sat 12 Dec 2026, 18:00" in await talk.press(OLIVIA, "Yes, move the event")
+    assert "pressing again changes nothing" in await talk.press(OLIVIA, "Yes, move the event")
+    await talk.say(OLIVIA, "/move 2026-12-20 18:00")
+    clock.set(datetime(2026, 11, 28, 10, 30, tzinfo=UTC))  # the welcome goes out before the organiser says yes
+    assert [o.split(":")[0] for o in await CampaignRunner(core.database, clock, core.policy).run_due()] == ["welcome"]
+    changed = await talk.press(OLIVIA, "Yes, move the event")
+    assert "The event or its campaign changed since I asked" in changed and "7 pending campaign steps" in changed
+    assert "the event: Sat 12 Dec 2026, 18:00" in await talk.say(OLIVIA, "/schedule")  # not moved on the old question
+    assert "now starts Sun 20 Dec 2026, 18:00" in await talk.press(OLIVIA, "Yes, move the event")
+    assert "OK: nothing was changed" in await _ask_and_refuse(talk)
+
+
+async def _ask_and_refuse(talk: Talk) -> str:
+    await talk.say(OLIVIA, "/move 2026-12-21 18:00")
+    return await talk.press(OLIVIA, "No, keep it as it is")
