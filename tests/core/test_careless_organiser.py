@@ -14,7 +14,7 @@ from bot.messages import ButtonPress, Message
 from storage.models import CampaignStep, OutboxMessage
 from tests.core.conftest import ALICE, OLIVIA
 from tests.core.test_rounds import _members_answer
-from tests.fakes import Talk
+from tests.fakes import Talk, person
 
 
 async def test_moving_the_event_after_scheduling_a_broadcast(talk: Talk, core: Core, code: str) -> None:
@@ -121,3 +121,14 @@ async def test_moving_the_event_asks_first_and_acts_on_what_it_showed(
 async def _ask_and_refuse(talk: Talk) -> str:
     await talk.say(OLIVIA, "/move 2026-12-21 18:00")
     return await talk.press(OLIVIA, "No, keep it as it is")
+
+
+async def test_rules_size_says_why_the_groups_are_not_all_that_size(talk: Talk, core: Core, code: str) -> None:
+    for name in ("Ann", "Ben", "Cat", "Dov", "Eli", "Fay", "Gus", "Hal"):
+        await talk.say(person(name), f"/join {code}")
+    shown = await talk.say(OLIVIA, "/rules size 3")  # was: no word on why 8 members make no groups of only 3
+    assert "With 8 members ready now, groups of 3 come out as 3 + 3 + 2: 8 does not divide by 3" in shown
+    preview = await talk.say(OLIVIA, "/match")
+    groups = [line.split(" — ")[0] for line in preview.splitlines() if line[:1].isdigit()]
+    assert sorted(group.count("+") + 1 for group in groups) == [2, 3, 3], preview  # what the round does, as said
+    assert "groups of 3" not in await talk.say(OLIVIA, "/rules size 2")  # 8 makes pairs: nothing to explain
