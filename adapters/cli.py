@@ -12,6 +12,7 @@ from adapters import dashboard
 from adapters.console import ConsolePlatform, Shell
 from adapters.http import HttpServer
 from adapters.logs import configure_logging, secrets_from
+from adapters.schema import ready_schema
 from bot.campaign.runner import CampaignRunner
 from bot.clock import SystemClock
 from bot.context import Policy
@@ -88,7 +89,7 @@ async def _db(settings: Settings, action: str) -> int:
 async def _shell(settings: Settings, user: str) -> int:
     database = Database(settings.database_url)
     try:
-        await database.check_schema()
+        await ready_schema(settings, database)
         console = ConsolePlatform(ansi=sys.stdout.isatty())
         clock = SystemClock()
         delivery = Delivery(database, {console.name: console}, clock)

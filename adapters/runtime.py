@@ -12,6 +12,7 @@ from typing import Protocol
 from adapters import dashboard
 from adapters.http import HttpServer
 from adapters.metrics import Metrics, install
+from adapters.schema import ready_schema
 from bot.campaign.runner import CampaignRunner
 from bot.clock import Clock, SystemClock
 from bot.context import Policy
@@ -80,7 +81,7 @@ async def serve(
 ) -> None:
     """Run until ``stop`` is set (or SIGINT/SIGTERM). ``clock``: the wall clock unless a test moves its own."""
     database = Database(settings.database_url)
-    await database.check_schema()
+    await ready_schema(settings, database)
     clock = clock or SystemClock()
     wakeup = Wakeup()
     platforms_with_group_dm = frozenset({"slack"}) if settings.slack_bot_token is not None else frozenset()

@@ -137,3 +137,20 @@ def test_run_without_tokens_explains_how_to_configure() -> None:
     )
     assert result.returncode == 1
     assert "ICEBREAKER_TELEGRAM_TOKEN" in result.stderr and "icebreaker demo" in result.stderr
+
+
+def test_the_shell_creates_the_default_database_itself(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ICEBREAKER_DATABASE_URL"} | {"ICEBREAKER_LOG_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "shell"],
+        input="/help\n",
+        capture_output=True,
+        text=True,
+        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr  # was: "Run `icebreaker db upgrade` first."
+    assert "What I can do" in result.stdout
+    assert (tmp_path / "icebreaker.db").exists()
