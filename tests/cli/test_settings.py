@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,3 +26,19 @@ def test_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1/test"
     assert "123:secret" not in repr(settings)  # tokens never reach a log by accident
     assert settings.telegram_token is not None and settings.telegram_token.get_secret_value() == "123:secret"
+
+
+@pytest.mark.parametrize("command", ["shell", "run", "db", "demo"])
+def test_every_subcommand_help_lists_its_options_and_environment(command: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", command, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "options:" in result.stdout
+    if command == "run":  # run reads every setting: the list is the settings object's own fields
+        for name in Settings.model_fields:
+            assert f"ICEBREAKER_{name.upper()}" in result.stdout, name
+    elif command == "demo":
+        assert "reads no environment variable" in result.stdout
+    else:
+        assert "environment variables read:\n  ICEBREAKER_DATABASE_URL" in result.stdout
