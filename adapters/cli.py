@@ -188,9 +188,13 @@ def _run(settings: Settings) -> int:
     if settings.telegram_token is None and settings.slack_bot_token is None:
         print(NO_ADAPTER, file=sys.stderr)
         return 1
-    from adapters.runtime import serve
+    from adapters.runtime import PlatformUnreachable, serve
 
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except PlatformUnreachable as error:
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 
