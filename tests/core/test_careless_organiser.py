@@ -132,3 +132,19 @@ async def test_rules_size_says_why_the_groups_are_not_all_that_size(talk: Talk, 
     groups = [line.split(" — ")[0] for line in preview.splitlines() if line[:1].isdigit()]
     assert sorted(group.count("+") + 1 for group in groups) == [2, 3, 3], preview  # what the round does, as said
     assert "groups of 3" not in await talk.say(OLIVIA, "/rules size 2")  # 8 makes pairs: nothing to explain
+
+
+async def test_an_older_round_preview_sends_what_it_showed_or_says_it_is_out_of_date(
+    talk: Talk, core: Core, code: str
+) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
+    assert "Alice + Bob" in await talk.say(OLIVIA, "/match")
+    older = talk.button(OLIVIA, "Send these intros")
+    await talk.say(person("Carol"), f"/join {code}")  # the groups would now be Alice + Bob + Carol
+    answer = await talk.press(OLIVIA, "Send these intros")
+    assert "would come out differently now than in that preview, so nothing was sent" in answer
+    assert "Carol" in answer  # the new preview, with her in it
+    assert await _queued_to(core, "alice") == []  # was: the round went out with groups nobody had seen
+    assert "is on its way" in await talk.press(OLIVIA, "Send these intros")  # the new preview's button
+    again = await core.handle(ButtonPress(OLIVIA, older.action, older.value))
+    assert "already been sent" in again[0].message.plain_text()
