@@ -6,10 +6,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.commands import confirmations
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros import followups, texts
@@ -19,7 +21,7 @@ from bot.messages import Button, MessageBuilder, bold, italic
 from bot.outcomes import draw
 from bot.parsing import small_int
 from bot.people import Person
-from bot.views import plural
+from bot.views import local_start, plural
 from storage import rounds as round_queries
 from storage.database import Database
 from storage.models import Event, Round
@@ -162,7 +164,23 @@ def _at(moment: datetime, zones: Sequence[str]) -> str:
 
 
 async def followup(ctx: Context, args: str) -> None:
+    """Ask who met. Before the event (of a dated event), it asks first: the question would be about a meeting
+    that has not happened yet, and the campaign asks the day after on its own."""
     event = await ctx.organised_event()
+    if not event.recurrence and ctx.clock.now() < event.starts_at:
+        builder = MessageBuilder().line(bold(event.name), f" hasn't happened yet: it starts {local_start(event)}.")
+        builder.line("Asking “did you meet?” now asks members about a meeting that may not have happened yet;")
+        builder.line("the campaign asks the day after the event on its own (see /schedule). Ask now anyway?")
+        await confirmations.ask(ctx, event, "followup", {}, builder, "Yes, ask now")
+        return
+    await _ask_who_met(ctx, event)
+
+
+async def confirmed_followup(ctx: Context, event: Event, payload: dict[str, Any], confirmation: int) -> None:
+    await _ask_who_met(ctx, event)
+
+
+async def _ask_who_met(ctx: Context, event: Event) -> None:
     sent = await followups.send_followups(ctx.session, event, ctx.clock.now())
     ctx.queued += sent.queued
     if not sent.asked:

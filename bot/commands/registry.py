@@ -148,7 +148,11 @@ def build_router() -> Router:
     return router
 
 
-CONFIRMED: dict[str, confirmations.Confirmed] = {"poll": organising.confirmed_poll, "move": schedule.confirmed_move}
+CONFIRMED: dict[str, confirmations.Confirmed] = {
+    "poll": organising.confirmed_poll,
+    "move": schedule.confirmed_move,
+    "followup": matching.confirmed_followup,
+}
 MEETING_BUTTONS = {
     "meet": meetings.meet,
     "mtime": meetings.toggle_time,

@@ -152,8 +152,10 @@ async def test_follow_ups_are_asked_in_batched_statements(database: Database, cl
         event_id = await _community(database, clock, members, first_user)
         await _match_now(database, clock, event_id)
         core = Core(database, clock, Policy())
+        question = await core.handle(Command(ORGANISER, "followup", ""))  # before the event: asked first
+        [yes] = [b for b in question[0].message.buttons[0] if b.label == "Yes, ask now"]
         with counting(database.engine) as statements:
-            actions = await core.handle(Command(ORGANISER, "followup", ""))
+            actions = await core.handle(ButtonPress(ORGANISER, yes.action, yes.value))
         assert f"Asked {members} members whether they met" in actions[0].message.plain_text()
         counts[members] = statements.count
     assert counts[SMALL] <= counts[LARGE] <= counts[SMALL] + 2 * math.ceil(LARGE / 500) + 4, counts

@@ -148,3 +148,15 @@ async def test_an_older_round_preview_sends_what_it_showed_or_says_it_is_out_of_
     assert "is on its way" in await talk.press(OLIVIA, "Send these intros")  # the new preview's button
     again = await core.handle(ButtonPress(OLIVIA, older.action, older.value))
     assert "already been sent" in again[0].message.plain_text()
+
+
+async def test_a_follow_up_before_the_event_asks_first(talk: Talk, core: Core, code: str) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
+    await talk.say(OLIVIA, "/match now")
+    asked = await talk.say(OLIVIA, "/followup")  # was: "did you meet?" went out a week before the event
+    assert "HR Tweetup London hasn't happened yet: it starts Thu 10 Dec 2026, 18:30" in asked
+    assert not [t for t in await _queued_to(core, "alice") if "Did you meet" in t]
+    assert "OK: nothing was changed" in await talk.press(OLIVIA, "No, keep it as it is")
+    await talk.say(OLIVIA, "/followup")
+    assert "Asked 2 members whether they met" in await talk.press(OLIVIA, "Yes, ask now")
+    assert [t for t in await _queued_to(core, "alice") if "Did you meet Bob" in t]

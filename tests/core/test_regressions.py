@@ -77,7 +77,8 @@ async def test_asking_about_several_rounds_at_once_pauses_nobody(
     for _ in range(4):
         await talk.say(OLIVIA, "/match now")
         clock.advance(timedelta(days=1))
-    reply = await talk.say(OLIVIA, "/followup")
+    await talk.say(OLIVIA, "/followup")
+    reply = await talk.press(OLIVIA, "Yes, ask now")
     assert "paused" not in reply
 
 

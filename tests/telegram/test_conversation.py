@@ -122,7 +122,9 @@ async def run_a_round(telegram: Telegram, delivery: Delivery) -> None:
         assert len(thanked) == 1 and thanked[0].startswith("Lovely! I've noted that you said hi to ")
         assert texts(await telegram.press(member, intro, "Said hi 👋")) == ["Already noted: you said hi. 👋"]
 
-    asked = texts(await telegram.say(OLIVIA, "/followup"))
+    [question] = texts(await telegram.say(OLIVIA, "/followup"))  # before the event: asked first
+    assert question.startswith("Tech Mixer hasn't happened yet")
+    asked = texts(await telegram.press(OLIVIA, stand_in.bot_messages(OLIVIA.id)[-1], "Yes, ask now"))
     assert asked == [f"Asked {len(MEMBERS)} members whether they met."]
     assert (await delivery.run_once())["sent"] == len(MEMBERS)
     for member in MEMBERS:
