@@ -12,6 +12,7 @@ from adapters import dashboard
 from adapters.console import ConsolePlatform, Shell
 from adapters.http import HttpServer
 from adapters.logs import configure_logging, secrets_from
+from adapters.schema import ready_schema
 from bot.campaign.runner import CampaignRunner
 from bot.clock import SystemClock
 from bot.context import Policy
@@ -32,19 +33,74 @@ To try Icebreaker without any of them: `icebreaker shell` (chat in this terminal
 or `icebreaker demo` (a whole simulated event)."""
 
 
+ENV_DATABASE = ("ICEBREAKER_DATABASE_URL", "ICEBREAKER_LOG_LEVEL")
+ENV_SHELL = (
+    "ICEBREAKER_DATABASE_URL",
+    "ICEBREAKER_ORGANISERS",
+    "ICEBREAKER_HTTP_HOST",
+    "ICEBREAKER_HTTP_PORT",
+    "ICEBREAKER_PUBLIC_URL",
+    "ICEBREAKER_SECRET_KEY",
+)
+ENV_RUN = (
+    *ENV_SHELL,
+    "ICEBREAKER_LOG_LEVEL",
+    "ICEBREAKER_TICK_SECONDS",
+    "ICEBREAKER_TELEGRAM_TOKEN",
+    "ICEBREAKER_TELEGRAM_API_URL",
+    "ICEBREAKER_TELEGRAM_WEBHOOK_URL",
+    "ICEBREAKER_TELEGRAM_WEBHOOK_SECRET",
+    "ICEBREAKER_SLACK_BOT_TOKEN",
+    "ICEBREAKER_SLACK_SIGNING_SECRET",
+    "ICEBREAKER_SLACK_APP_TOKEN",
+    "ICEBREAKER_SLACK_API_URL",
+)
+
+
+def _environment(names: Sequence[str], note: str = "") -> str:
+    """The environment variables a subcommand reads, for its --help (each documented in the README)."""
+    return "environment variables read:\n  " + "\n  ".join(names) + (f"\n\n{note}" if note else "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="icebreaker", description="Networking icebreaker chat bot.")
     commands = parser.add_subparsers(dest="command", required=True)
-    shell = commands.add_parser("shell", help="chat with the bot in this terminal")
+    raw = argparse.RawDescriptionHelpFormatter
+    default_db = "The default database, sqlite:///icebreaker.db, is created or upgraded on start-up."
+    shell = commands.add_parser(
+        "shell",
+        help="chat with the bot in this terminal",
+        description="Chat with the bot in this terminal, as several people (/as NAME switches).",
+        epilog=_environment(ENV_SHELL, default_db),
+        formatter_class=raw,
+    )
     shell.add_argument("--as", dest="user", default="organiser", help="who you are at first (default: organiser)")
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "current"])
-    demo = commands.add_parser("demo", help="run a whole simulated event in the terminal")
-    demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--attendees", type=int, default=30)
+    db = commands.add_parser(
+        "db",
+        help="database schema",
+        description="Upgrade the database schema to the current revision, or show the current one.",
+        epilog=_environment(ENV_DATABASE),
+        formatter_class=raw,
+    )
+    db.add_argument("action", choices=["upgrade", "current"], help="upgrade: migrate; current: show the revision")
+    demo = commands.add_parser(
+        "demo",
+        help="run a whole simulated event in the terminal",
+        description="Run a whole simulated event in the terminal, on a moved clock.",
+        epilog="The demo reads no environment variable (its own database and clock): its options are above.",
+        formatter_class=raw,
+    )
+    demo.add_argument("--seed", type=int, default=7, help="the simulation's random seed (default: 7)")
+    demo.add_argument("--attendees", type=int, default=30, help="how many simulated members (default: 30)")
     demo.add_argument("--holdout", type=int, default=0, help="hold out this percent (5–50) and plant an effect")
     demo.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temporary folder")
-    commands.add_parser("run", help="start every configured platform adapter")
+    commands.add_parser(
+        "run",
+        help="start every configured platform adapter",
+        description="Start every configured platform adapter (Telegram, Slack), the campaign and the dashboard.",
+        epilog=_environment(ENV_RUN, default_db),
+        formatter_class=raw,
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -88,7 +144,7 @@ async def _db(settings: Settings, action: str) -> int:
 async def _shell(settings: Settings, user: str) -> int:
     database = Database(settings.database_url)
     try:
-        await database.check_schema()
+        await ready_schema(settings, database)
         console = ConsolePlatform(ansi=sys.stdout.isatty())
         clock = SystemClock()
         delivery = Delivery(database, {console.name: console}, clock)
@@ -132,9 +188,13 @@ def _run(settings: Settings) -> int:
     if settings.telegram_token is None and settings.slack_bot_token is None:
         print(NO_ADAPTER, file=sys.stderr)
         return 1
-    from adapters.runtime import serve
+    from adapters.runtime import PlatformUnreachable, serve
 
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except PlatformUnreachable as error:
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 from adapters import dashboard
 from adapters.http import HttpServer
 from adapters.metrics import Metrics, install
+from adapters.schema import ready_schema
 from bot.budget import SharedBudget
 from bot.campaign.runner import CampaignRunner
 from bot.clock import Clock, SystemClock
@@ -75,6 +76,16 @@ class Running:
     delivery: Delivery
 
 
+class PlatformUnreachable(Exception):
+    """A platform could not be reached (or refused the credentials) at start-up."""
+
+    def __init__(self, platform: str, error: BaseException) -> None:
+        detail = " ".join(str(error).split())[:200] or type(error).__name__
+        super().__init__(
+            f"Could not start {platform}: {detail}. Check its token and that its API can be reached from here."
+        )
+
+
 async def serve(
     settings: Settings,
     *,
@@ -84,7 +95,7 @@ async def serve(
 ) -> None:
     """Run until ``stop`` is set (or SIGINT/SIGTERM). ``clock``: the wall clock unless a test moves its own."""
     database = Database(settings.database_url)
-    await database.check_schema()
+    await ready_schema(settings, database)
     clock = clock or SystemClock()
     wakeup = Wakeup()
     platforms_with_group_dm = frozenset({"slack"}) if settings.slack_bot_token is not None else frozenset()
@@ -109,8 +120,16 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await http.start()
-    for adapter in adapters:
-        await adapter.start()
+    for number, adapter in enumerate(adapters):
+        try:
+            await adapter.start()
+        except Exception as error:  # the start-up boundary: one line for the operator, not a traceback
+            for started_one in reversed(adapters[:number]):
+                with contextlib.suppress(Exception):
+                    await started_one.stop()
+            await http.stop()
+            await database.dispose()
+            raise PlatformUnreachable(adapter.name, error) from error
         healthy = getattr(adapter, "healthy", None)
         if healthy is not None:
             metrics.watch_connected(adapter.name, healthy)

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 
 from sqlalchemy import func, select
 
-from bot.commands.broadcast import progress_message, report_message
 from bot.errors import DeliveryError
 from bot.intros import delivery_report
 from bot.port import Delivered, Platform
+from bot.services.broadcasts import progress_message, report_message
 from storage import broadcasts
 from storage.database import Database
 from storage.models import Event, OutboxMessage, OutboxStatus

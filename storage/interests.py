@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, select
+from sqlalchemy import Integer, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Event, InterestOption, MemberInterest, Participant
@@ -65,3 +65,18 @@ async def labels_of(session: AsyncSession, member_id: int, event_id: int) -> lis
         .order_by(InterestOption.position)
     )
     return list((await session.scalars(query)).all())
+
+
+async def unanswer_if_empty(session: AsyncSession, member_id: int, event_id: int) -> None:
+    """A member who cleared every choice has not answered the poll any more (``stats``, the "answered"
+    audience); one statement, only on the clearing path."""
+    chosen = (
+        select(MemberInterest.member_id)
+        .join(InterestOption, InterestOption.id == MemberInterest.option_id)
+        .where(MemberInterest.member_id == member_id, InterestOption.event_id == event_id)
+    )
+    await session.execute(
+        update(Participant)
+        .where(Participant.member_id == member_id, Participant.event_id == event_id, ~chosen.exists())
+        .values(answered_at=None)
+    )

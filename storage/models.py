@@ -315,8 +315,15 @@ class CampaignStep(Base):
     note: Mapped[str | None] = mapped_column(String(200))
 
 
+class BroadcastState(StrEnum):
+    DRAFT = "draft"  # previewed in the chat, waiting for the organiser's Send
+    CONFIRMED = "confirmed"  # sent, or scheduled (its campaign step)
+    DROPPED = "dropped"  # the preview was cancelled, edited or replaced: it never goes out
+
+
 class Broadcast(Base):
-    """An organiser's broadcast: its audience, and where its progress message lives."""
+    """An organiser's broadcast: its audience, and where its progress message lives. ``audience``, ``text``,
+    ``scheduled_for`` and ``total`` of a draft are what its preview showed, so Send acts on exactly that."""
 
     __tablename__ = "broadcasts"
 
@@ -328,6 +335,8 @@ class Broadcast(Base):
     created_at: Mapped[datetime]
     total: Mapped[int] = mapped_column(default=0)
     report_sent: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(12), default=BroadcastState.CONFIRMED, server_default="confirmed")
+    scheduled_for: Mapped[datetime | None]
 
 
 class RelayState(StrEnum):
@@ -589,3 +598,20 @@ class RateSlot(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     next_at: Mapped[datetime]
+
+
+class Confirmation(Base):
+    """A consequential organiser action waiting for its "Yes": what was asked (``kind``, ``payload``: exactly
+    what the question showed). Answered once (``answered_at``); a newer question of the same kind by the same
+    member makes it out of date (``answered_at`` set, ``outcome`` "replaced")."""
+
+    __tablename__ = "confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(12))

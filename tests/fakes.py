@@ -90,6 +90,14 @@ class Talk:
         raise AssertionError("nothing said to " + who.user_id)
 
 
+async def send_broadcast(core: Core, who: Sender, args: str) -> list[Action]:
+    """``/broadcast ARGS`` and then its preview's Send, as an organiser does; returns what Send answered."""
+    actions = await core.handle(Command(who, "broadcast", args))
+    buttons = [b for action in actions for row in action.message.buttons for b in row if b.label == "Send"]
+    assert buttons, [a.message.plain_text() for a in actions]
+    return await core.handle(ButtonPress(who, buttons[0].action, buttons[0].value))
+
+
 async def snapshot(database: object) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, to prove that a refused command changed nothing."""
     from sqlalchemy import select

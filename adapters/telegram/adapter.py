@@ -38,7 +38,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.render import Rendered, deep_link, qr_png, render, split
-from adapters.telegram.translate import translate
+from adapters.telegram.translate import topic_of, translate
 from bot.budget import SharedBudget
 from bot.core import Core
 from bot.errors import (
@@ -242,7 +242,7 @@ class TelegramAdapter:
                     if isinstance(action, EditOrigin) and isinstance(origin, TelegramMessage):
                         await self._replace(origin.chat_id, origin.message_id, action.message)
                     else:
-                        await self._post(chat.id, action.message)
+                        await self._post(chat.id, action.message, topic_of(update))
                 except RetryAfter as refused:
                     await self._answer_later(update.update_id, number, chat.id, is_group, action.message, refused)
                 except TelegramError:
@@ -297,10 +297,10 @@ class TelegramAdapter:
     def _parts(self, message: Message) -> list[Rendered]:
         return split(render(message, bot_username=self.application.bot.username))
 
-    async def _post(self, chat_id: int, message: Message) -> TelegramMessage:
+    async def _post(self, chat_id: int, message: Message, topic: int | None = None) -> TelegramMessage:
         """Send the message's parts (the keyboard rides on the last, which is returned), then any QR code, then
-        its files."""
-        sent = [await self._send_part(chat_id, part) for part in self._parts(message)]
+        its files. ``topic``: the forum topic to answer in (where the command came from)."""
+        sent = [await self._send_part(chat_id, part, topic) for part in self._parts(message)]
         if message.invite_code is not None:
             await self._send_qr(chat_id, message.invite_code)
         for attachment in message.attachments:
@@ -320,9 +320,14 @@ class TelegramAdapter:
         except TelegramError:
             log.warning("could not send a file", exc_info=True, extra={"file": attachment.filename})
 
-    async def _send_part(self, chat_id: int, part: Rendered) -> TelegramMessage:
+    async def _send_part(self, chat_id: int, part: Rendered, topic: int | None = None) -> TelegramMessage:
         sent: TelegramMessage = await self.application.bot.send_message(
-            chat_id, part.text, entities=part.entities, reply_markup=part.keyboard, link_preview_options=NO_PREVIEW
+            chat_id,
+            part.text,
+            entities=part.entities,
+            reply_markup=part.keyboard,
+            link_preview_options=NO_PREVIEW,
+            message_thread_id=topic,
         )
         return sent
 

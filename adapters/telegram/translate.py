@@ -31,6 +31,7 @@ def translate(update: Update, bot_username: str | None) -> Incoming | None:
 
     Ignored: edits, channel posts, messages from bots, non-text messages, commands addressed to another bot
     (``/help@OtherBot``), and in groups any text that is not a command (the bot only answers commands there).
+    A forwarded message is never a command: in a private chat it is text, in a group it is ignored.
     """
     if update.callback_query is not None:
         query = update.callback_query
@@ -52,9 +53,17 @@ def _from_message(message: TelegramMessage, user: TelegramUser, bot_username: st
         return None
     sender, chat = sender_of(user), chat_of(message.chat)
     found = COMMAND.fullmatch(text)
-    if found is None:
+    if found is None or message.forward_origin is not None:  # a forwarded "/cmd" is someone else's words
         return FreeText(sender, text, chat) if chat.kind == "private" else None
     name, addressee, args = found.group(1), found.group(2), found.group(3) or ""
     if addressee is not None and (bot_username is None or addressee.casefold() != bot_username.casefold()):
         return None
     return Command(sender, name.lower(), args.strip(), chat)
+
+
+def topic_of(update: Update) -> int | None:
+    """The forum topic an update was written in (its ``message_thread_id``), so answers go back there."""
+    message = update.callback_query.message if update.callback_query is not None else update.message
+    if isinstance(message, TelegramMessage) and message.is_topic_message and message.message_thread_id:
+        return message.message_thread_id
+    return None

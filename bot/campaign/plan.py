@@ -77,7 +77,8 @@ async def steps_of(session: AsyncSession, event_id: int) -> list[CampaignStep]:
 
 
 async def reschedule(session: AsyncSession, event: Event, now: datetime) -> tuple[int, int]:
-    """After the event's date moved: every pending step moves with it; finished steps stay finished.
+    """After the event's date moved: every pending step relative to it moves with it; finished steps stay
+    finished, and a step set for a moment of its own (a broadcast scheduled "at 2026-12-05 09:00") keeps it.
 
     Returns (moved, now_past): steps whose new time is already past are skipped rather than fired late.
     """
@@ -85,12 +86,28 @@ async def reschedule(session: AsyncSession, event: Event, now: datetime) -> tupl
     for step in await steps_of(session, event.id):
         if step.status != StepStatus.PENDING or step.kind in ("community_round", "round_notice"):
             continue
+        if step.minutes_before is None and (step.day_offset is None or step.local_time is None):
+            continue
         step.due_at = step_due(event.starts_at, event.time_zone, step.day_offset, step.local_time, step.minutes_before)
         moved += 1
         if step.due_at <= now and step.kind in PRE_EVENT:
             step.status, step.note, step.finished_at = StepStatus.SKIPPED, "its new time had passed", now
             past += 1
     return moved, past
+
+
+async def preview_reschedule(session: AsyncSession, event: Event, start: datetime, now: datetime) -> list[str]:
+    """What :func:`reschedule` would do if the event started at ``start``: the keys of the pending steps that
+    would move, each suffixed with " (skipped)" when its new time would already be past. Nothing is written."""
+    found = []
+    for step in await steps_of(session, event.id):
+        if step.status != StepStatus.PENDING or step.kind in ("community_round", "round_notice"):
+            continue
+        if step.minutes_before is None and (step.day_offset is None or step.local_time is None):
+            continue
+        due = step_due(start, event.time_zone, step.day_offset, step.local_time, step.minutes_before)
+        found.append(step.key + (" (skipped)" if due <= now and step.kind in PRE_EVENT else ""))
+    return found
 
 
 def next_occurrence(recurrence: dict[str, Any], zone: str, after: datetime) -> datetime:

@@ -21,6 +21,7 @@ from bot.intros.rounds import plan_round, run_round
 from bot.messages import Button, Message, MessageBuilder, bold
 from bot.outcomes.draw import holdout_note
 from bot.people import Person
+from bot.services.broadcasts import queue_broadcast
 from bot.views import local_start
 from storage import events as event_queries
 from storage.models import (
@@ -31,6 +32,7 @@ from storage.models import (
     IntroState,
     Member,
     MemberInterest,
+    Participant,
     Round,
 )
 from storage.outbox import NewMessage, enqueue
@@ -75,7 +77,9 @@ class StepRun:
 
 
 async def _latest_intros(run: StepRun, states: tuple[str, ...]) -> list[tuple[Member, list[Member]]]:
-    """Members of the event's latest round in these states, each with the others of their group."""
+    """Members of the event's latest round in these states, each with the others of their group who are still
+    coming: nobody who left the event or said they can't make it is messaged or named; a member whose group has
+    nobody left to name is not messaged (a message never names nobody)."""
     last = await run.session.scalar(select(func.max(Round.id)).where(Round.event_id == run.event.id))
     if last is None:
         return []
@@ -83,18 +87,25 @@ async def _latest_intros(run: StepRun, states: tuple[str, ...]) -> list[tuple[Me
         await run.session.execute(
             select(Intro, Member)
             .join(Member, Member.id == Intro.member_id)
-            .where(Intro.round_id == last, Intro.group_id.is_not(None))
+            .join(Participant, (Participant.member_id == Member.id) & (Participant.event_id == run.event.id))
+            .where(
+                Intro.round_id == last,
+                Intro.group_id.is_not(None),
+                Participant.left_at.is_(None),
+                Participant.rsvp.is_distinct_from("no"),
+            )
             .order_by(Member.id)
         )
     ).all()
     by_group: dict[int, list[Member]] = {}
     for intro, member in rows:
         by_group.setdefault(intro.group_id or 0, []).append(member)
-    return [
-        (member, [o for o in by_group[intro.group_id or 0] if o.id != member.id])
-        for intro, member in rows
-        if intro.state in states and member.status == "active"
-    ]
+    found = []
+    for intro, member in rows:
+        others = [o for o in by_group[intro.group_id or 0] if o.id != member.id]
+        if intro.state in states and member.status == "active" and others:
+            found.append((member, others))
+    return found
 
 
 async def welcome(run: StepRun) -> str:
@@ -243,8 +254,6 @@ async def keep_going(run: StepRun) -> str:
 
 
 async def scheduled_broadcast(run: StepRun) -> str:
-    from bot.commands.broadcast import queue_broadcast
-
     payload = run.step.payload
     queued = await queue_broadcast(run.session, run.event, int(payload["broadcast_id"]), run.now)
     return f"queued {queued}"

@@ -1,161 +1,128 @@
-"""Broadcasts: an organiser's message to an audience of the event, now or at a set time.
+"""Broadcasts in the chat: ``/broadcast`` shows a preview with Send, Edit and Cancel, and nothing is queued
+before Send; ``/broadcasts`` lists the scheduled ones, each with its Cancel button.
 
-The recipients' messages and the organiser's progress message are queued in the outbox in one transaction;
-delivery edits the progress message in place ("sent 340 of 500") and ends with a report.
+The buttons carry the broadcast's id, never a position: an older preview's button acts on what that preview
+showed or answers that it is out of date.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from zoneinfo import ZoneInfo
 
 from bot import parsing
-from bot.campaign.audience import members_of, parse_audience
-from bot.campaign.timing import at_local
 from bot.context import Context
 from bot.errors import UserError
-from bot.messages import Message, MessageBuilder, bold, italic
+from bot.messages import Button, MessageBuilder, bold, code, italic, text
+from bot.services import broadcasts as service
 from bot.views import plural
-from storage.models import Broadcast, CampaignStep, Event, Member, StepStatus
-from storage.outbox import NewMessage, enqueue
+from storage.models import Broadcast, Event
 
-USAGE = (
-    "Write the message after the command, e.g. /broadcast Doors open at 18:00! Optionally first "
-    "“to AUDIENCE” (all, answered, unanswered, rsvp-yes, rsvp-no, rsvp-unknown, interest:NAME) "
-    "and “at YYYY-MM-DD HH:MM” (event time)."
-)
-# "to" and "at" are options only when what follows is an audience or a date: "To everyone: hi" is just text.
-OPTIONS = re.compile(
-    r"^(?:to\s+(?P<audience>all|answered|unanswered|rsvp-\S+|interest:(?:\"[^\"]+\"|\S+))\s+)?"
-    r"(?:at\s+(?P<date>\d{4}-\d{2}-\d{2})\s+(?P<time>\d{1,2}:\d{2})\s+)?(?P<text>.*)$",
-    re.S | re.I,
-)
+SEND, EDIT, DROP, UNSCHEDULE = "bsend", "bedit", "bdrop", "bcancel"
 
 
 async def broadcast(ctx: Context, args: str) -> None:
     event = await ctx.organised_event()
-    match = OPTIONS.match(args.strip())
-    body = (match.group("text") if match else "").strip()
-    if not match or not body:
-        raise UserError(USAGE)
-    if len(body) > parsing.BROADCAST_LIMIT:
-        raise UserError(f"Broadcasts can be at most {parsing.BROADCAST_LIMIT} characters; yours has {len(body)}.")
-    audience = parse_audience(match.group("audience") or "all")
+    draft = service.parse_command(args)
     organiser = ctx.require_member()
-    now = ctx.clock.now()
-    row = Broadcast(event_id=event.id, organiser_id=organiser.id, audience=audience, text=body, created_at=now)
-    ctx.session.add(row)
-    await ctx.session.flush()
-    if match.group("date"):
-        day = parsing.event_date(match.group("date"))
-        at = parsing.event_time(match.group("time").zfill(5))
-        when = at_local(day, at.strftime("%H:%M"), event.time_zone)
-        if when <= now:
-            raise UserError("That time has already passed. Pick a later one, in the event's time zone.")
-        ctx.session.add(
-            CampaignStep(
-                event_id=event.id,
-                key=f"broadcast:{row.id}",
-                kind="broadcast",
-                due_at=when,
-                status=StepStatus.PENDING,
-                enabled=True,
-                payload={"broadcast_id": row.id},
-            )
+    checked = await service.preview(ctx.session, event, organiser, draft, ctx.clock.now())
+    broadcast_id = await service.save_draft(ctx.session, event, organiser, checked, ctx.clock.now())
+    _show_preview(ctx, event, checked, broadcast_id)
+
+
+def _show_preview(ctx: Context, event: Event, checked: service.Preview, broadcast_id: int, note: str = "") -> None:
+    builder = MessageBuilder()
+    if note:
+        builder.line(italic(note))
+    builder.line(bold("Preview of your broadcast"), " — nothing is sent until you press Send.")
+    who = "1 person" if checked.recipients == 1 else f"{checked.recipients} people"
+    reach = f"the linked chat, plus {who} elsewhere" if checked.via_channel else who
+    builder.line(
+        "To: ", bold(checked.audience), f" ({reach}" + (", counted again when it goes out)" if checked.when else ")")
+    )
+    if checked.when is None:
+        builder.line("When: now")
+    else:
+        builder.line(
+            f"When: {checked.when.astimezone(ZoneInfo(event.time_zone)):%a %d %b %Y %H:%M} ({event.time_zone})"
         )
-        await members_of(ctx.session, event, audience)  # an unknown interest is refused now, not at send time
-        builder = MessageBuilder().line(
-            "📅 Broadcast to ",
-            bold(audience),
-            f" scheduled for {when.astimezone(when.tzinfo):%a %d %b %H:%M} ({event.time_zone}).",
-        )
-        builder.line("See it with /schedule.")
-        ctx.reply(builder.build())
+    builder.line("Members will see:")
+    for line in checked.message.lines:
+        builder.line(*line)
+    value = str(broadcast_id)
+    builder.buttons(Button("Send", SEND, value), Button("Edit", EDIT, value), Button("Cancel", DROP, value))
+    ctx.reply(builder.build())
+
+
+async def send(ctx: Context, value: str) -> None:
+    row, event = await service.draft_of(ctx.session, _id(value), ctx.require_member())
+    await ctx.require_organiser(event)
+    outcome = await service.send_draft(ctx.session, row, event, ctx.require_member(), ctx.clock.now())
+    if isinstance(outcome, service.Preview):
+        fresh = await service.save_draft(ctx.session, event, ctx.require_member(), outcome, ctx.clock.now())
+        _show_preview(ctx, event, outcome, fresh, "Who this reaches has changed since that preview; nothing was sent.")
         return
-    queued = await queue_broadcast(ctx.session, event, row.id, now)
-    ctx.queued += queued
-    if not row.total:
-        ctx.reply(
+    ctx.queued += outcome.queued
+    if outcome.when is not None:
+        local = outcome.when.astimezone(ZoneInfo(event.time_zone))
+        ctx.edit(
             MessageBuilder()
-            .line("Nobody to send to yet: no active members of ", bold(event.name), f" match “{audience}”.")
+            .line(f"📅 Scheduled for {local:%a %d %b %H:%M} ({event.time_zone}), to ", bold(row.audience), ".")
+            .line("See or cancel it with /broadcasts.")
             .build()
         )
+    elif not outcome.recipients:
+        ctx.edit(text(f"Nobody to send to: no active members of {event.name} match “{row.audience}”."))
+    else:
+        ctx.edit(text(f"📣 Sending to {plural(outcome.recipients, 'recipient')}; I'll report when it's done."))
 
 
-async def queue_broadcast(session: AsyncSession, event: Event, broadcast_id: int, now: datetime) -> int:
-    """Queue the broadcast's messages and the organiser's progress message; returns how many were queued."""
-    row = await session.get(Broadcast, broadcast_id)
-    assert row is not None
-    recipients = list(await members_of(session, event, row.audience))
-    organiser = await session.get(Member, row.organiser_id) if row.organiser_id else None
-    if organiser is not None:
-        recipients = [m for m in recipients if m.id != organiser.id]
-    payload = _message(event, row, organiser).to_dict()
-    messages = []
-    if row.audience == "all" and event.channel_platform is not None and event.channel_id is not None:
-        # The linked chat reaches everyone on its platform; members elsewhere get a direct message.
-        messages.append(
-            NewMessage(
-                f"broadcast:{row.id}:channel",
-                event.channel_platform,
-                event.channel_id,
-                payload,
-                None,
-                event.id,
-                "channel",
-                broadcast_id=row.id,
-            )
-        )
-        recipients = [m for m in recipients if m.platform != event.channel_platform]
-    messages += [
-        NewMessage(
-            f"broadcast:{row.id}:{m.id}", m.platform, m.platform_user_id, payload, m.id, event.id, broadcast_id=row.id
-        )
-        for m in recipients
-    ]
-    row.total = len(messages)
-    if organiser is not None and messages:
-        where = (
-            f"{plural(len(messages), 'recipient')}"
-            if len(messages) == len(recipients)
-            else (f"the linked chat and {plural(len(recipients), 'member')} elsewhere")
-        )
-        progress = progress_message(event, 0, row.total, where)
-        messages.insert(
-            0,
-            NewMessage(
-                f"broadcast:{row.id}:progress",
-                organiser.platform,
-                organiser.platform_user_id,
-                progress.to_dict(),
-                organiser.id,
-                event.id,
-                broadcast_id=row.id,  # sending it also triggers an update (the recipients may be done first)
-            ),
-        )
-    return await enqueue(session, messages, now)
+async def edit(ctx: Context, value: str) -> None:
+    row, event = await service.draft_of(ctx.session, _id(value), ctx.require_member())
+    service.drop(row)
+    ctx.edit(
+        MessageBuilder()
+        .line("Nothing was sent. Change this and send it again:")
+        .line(code(service.draft_fields(row, event).as_command()))
+        .build()
+    )
 
 
-def _message(event: Event, row: Broadcast, organiser: Member | None) -> Message:
-    sender = f" — from {organiser.display_name}" if organiser else ""
-    builder = MessageBuilder().line("📣 ", bold(event.name), italic(sender))
-    for line in row.text.splitlines():
-        builder.line(line)
-    return builder.build()
+async def drop(ctx: Context, value: str) -> None:
+    row, _ = await service.draft_of(ctx.session, _id(value), ctx.require_member())
+    service.drop(row)
+    ctx.edit(text("Cancelled: nothing was sent."))
 
 
-def progress_message(event: Event, sent: int, total: int, where: str = "") -> Message:
-    builder = MessageBuilder().line("📣 Broadcast for ", bold(event.name), f" to {where}" if where else "")
-    builder.line(f"Sending: {sent} of {total}…")
-    return builder.build()
+async def listed(ctx: Context, args: str) -> None:
+    event = await ctx.organised_event()
+    waiting = await service.scheduled(ctx.session, event)
+    if not waiting:
+        ctx.reply(text(f"No broadcasts of {event.name} are waiting to go out. Schedule one with /broadcast at …"))
+        return
+    zone = ZoneInfo(event.time_zone)
+    builder = MessageBuilder().line(bold(f"Scheduled broadcasts of {event.name}"), f" ({event.time_zone})")
+    for row, step in waiting:
+        builder.line(f"#{row.id}  {step.due_at.astimezone(zone):%a %d %b %H:%M}  to ", bold(row.audience), ":")
+        builder.line(italic(parsing.shorten(row.text, 80)))
+    for row, _ in waiting[:20]:
+        builder.buttons(Button(f"Cancel #{row.id}", UNSCHEDULE, str(row.id)))
+    ctx.reply(builder.build())
 
 
-def report_message(event: Event, delivered: int, unreachable: int, failed: int, uncertain: int) -> Message:
-    builder = MessageBuilder().line("📣 Broadcast for ", bold(event.name), " finished.")
-    builder.line(f"Delivered: {delivered}  ·  unreachable: {unreachable}  ·  failed: {failed}")
-    if uncertain:
-        noun = "message" if uncertain == 1 else "messages"
-        builder.line(italic(f"{uncertain} {noun} may not have arrived (a timeout or a restart while sending)."))
-    return builder.build()
+async def unschedule(ctx: Context, value: str) -> None:
+    """Cancel a scheduled broadcast; the event is the broadcast's own, whatever the current event is now."""
+    ctx.require_member()
+    row = await ctx.session.get(Broadcast, _id(value))
+    event = await ctx.session.get(Event, row.event_id) if row is not None else None
+    if row is None or event is None:
+        raise UserError("That broadcast is not waiting to go out any more, so there is nothing to cancel.")
+    await ctx.require_organiser(event)
+    await service.cancel(ctx.session, event, row.id, ctx.clock.now())
+    ctx.reply(text(f"Cancelled broadcast #{row.id}: it will not go out."))
+
+
+def _id(value: str) -> int:
+    number = parsing.small_int(value)
+    if number is None:
+        raise UserError("That preview is out of date. Nothing was sent.")
+    return number

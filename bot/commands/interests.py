@@ -46,6 +46,7 @@ async def choose(ctx: Context, value: str) -> None:
         await poll.choose(ctx.session, member.id, option_id)
     else:
         await poll.unchoose(ctx.session, member.id, option_id)
+        await poll.unanswer_if_empty(ctx.session, member.id, event_id)
     ctx.edit(await _keyboard(ctx, event_id, name))
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
+from bot.commands import confirmations
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros import followups, texts
@@ -16,10 +21,10 @@ from bot.messages import Button, MessageBuilder, bold, italic
 from bot.outcomes import draw
 from bot.parsing import small_int
 from bot.people import Person
-from bot.views import plural
+from bot.views import local_start, plural
 from storage import rounds as round_queries
 from storage.database import Database
-from storage.models import Event
+from storage.models import Event, Round
 
 PREVIEW_LIMIT = 25
 
@@ -33,8 +38,10 @@ async def match(ctx: Context, args: str) -> None:
 
 
 async def send_round(ctx: Context, value: str) -> None:
-    """The "Send these intros" button under a preview."""
-    event_id, _, number = value.partition(".")
+    """The "Send these intros" button under a preview: it sends the groups that preview showed, or, when they
+    would come out differently now (someone joined, left, paused, answered), says so and shows the new ones."""
+    event_id, _, rest = value.partition(".")
+    number, _, shown = rest.partition(".")
     event_number, round_number = small_int(event_id), small_int(number)
     valid = event_number is not None and round_number is not None
     event = await ctx.session.get(Event, event_number) if valid else None
@@ -42,7 +49,7 @@ async def send_round(ctx: Context, value: str) -> None:
         raise UserError("That preview is no longer valid. Send /match again.")
     await ctx.require_organiser(event)
     assert round_number is not None
-    ctx.after_commit(RoundJob(event.id, send=True, number=round_number))
+    ctx.after_commit(RoundJob(event.id, send=True, number=round_number, shown=shown))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,7 @@ class RoundJob:
     event_id: int
     send: bool
     number: int | None = None
+    shown: str | None = None  # the fingerprint of the groups the pressed preview showed
 
     async def __call__(self, database: Database, ctx: Context) -> None:
         now = ctx.clock.now()
@@ -61,6 +69,12 @@ class RoundJob:
             await wake_expired_pauses(session, now)
             await draw.draw_latecomers(session, self.event_id, now)
             unfinished = await round_queries.unfinished(session, self.event_id)
+            if self.number is not None and (unfinished is None or unfinished.number != self.number):
+                sent = await session.scalar(
+                    select(func.count()).where(Round.event_id == self.event_id, Round.number == self.number)
+                )
+                if sent:  # a preview's button pressed again: checked before matching anew, not after
+                    raise UserError(f"Round {self.number} has already been sent.")
         async with database.read() as session:
             event = await session.get(Event, self.event_id)
             if event is None:
@@ -74,6 +88,12 @@ class RoundJob:
                 f"Nobody in {event.name} is ready to be introduced yet (members who joined and aren't paused)."
             )
         plan = await solve(event.id, number, pool)
+        if self.shown is not None and self.shown != fingerprint(plan):
+            builder = MessageBuilder().line(
+                italic("The groups would come out differently now than in that preview, so nothing was sent.")
+            )
+            ctx.reply(_preview(event, plan, Timing(event, now, ctx.policy.group_dm_platforms), builder).build())
+            return
         if not self.send:
             ctx.reply(_preview(event, plan, Timing(event, now, ctx.policy.group_dm_platforms)).build())
             return
@@ -92,10 +112,17 @@ class RoundJob:
         ctx.reply(builder.build())
 
 
-def _preview(event: Event, plan: Plan, timing: Timing) -> MessageBuilder:
+def fingerprint(plan: Plan) -> str:
+    """Which groups a plan makes and whom it leaves out, in 8 characters (a preview's button carries it)."""
+    groups = sorted(tuple(sorted(group.members)) for group in plan.result.groups)
+    left = sorted(left.member_id for left in plan.result.left_out)
+    return hashlib.sha256(repr((groups, left)).encode()).hexdigest()[:8]
+
+
+def _preview(event: Event, plan: Plan, timing: Timing, builder: MessageBuilder | None = None) -> MessageBuilder:
     """The groups with the reason each member will read, and, for a group conversation, when it goes out."""
     members = plan.pool.members
-    builder = MessageBuilder().line(
+    builder = (builder or MessageBuilder()).line(
         bold(f"Preview of round {plan.number}"), " for ", bold(event.name), " (nothing sent yet)"
     )
     for index, group in enumerate(plan.result.groups[:PREVIEW_LIMIT], start=1):
@@ -111,7 +138,7 @@ def _preview(event: Event, plan: Plan, timing: Timing) -> MessageBuilder:
         builder.line(italic(f"… and {plural(hidden, 'more group')}."))
     for left in plan.result.left_out:
         builder.line("Left out: ", members[left.member_id].display_name, f" — {left.reason}")
-    builder.buttons(Button("Send these intros", "sendround", f"{event.id}.{plan.number}"))
+    builder.buttons(Button("Send these intros", "sendround", f"{event.id}.{plan.number}.{fingerprint(plan)}"))
     builder.line(italic("Or send /match now."))
     return builder
 
@@ -137,7 +164,23 @@ def _at(moment: datetime, zones: Sequence[str]) -> str:
 
 
 async def followup(ctx: Context, args: str) -> None:
+    """Ask who met. Before the event (of a dated event), it asks first: the question would be about a meeting
+    that has not happened yet, and the campaign asks the day after on its own."""
     event = await ctx.organised_event()
+    if not event.recurrence and ctx.clock.now() < event.starts_at:
+        builder = MessageBuilder().line(bold(event.name), f" hasn't happened yet: it starts {local_start(event)}.")
+        builder.line("Asking “did you meet?” now asks members about a meeting that may not have happened yet;")
+        builder.line("the campaign asks the day after the event on its own (see /schedule). Ask now anyway?")
+        await confirmations.ask(ctx, event, "followup", {}, builder, "Yes, ask now")
+        return
+    await _ask_who_met(ctx, event)
+
+
+async def confirmed_followup(ctx: Context, event: Event, payload: dict[str, Any], confirmation: int) -> None:
+    await _ask_who_met(ctx, event)
+
+
+async def _ask_who_met(ctx: Context, event: Event) -> None:
     sent = await followups.send_followups(ctx.session, event, ctx.clock.now())
     ctx.queued += sent.queued
     if not sent.asked:

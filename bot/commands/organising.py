@@ -6,20 +6,19 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-
 from bot import parsing
 from bot.campaign.plan import add_default_campaign
 from bot.charts import stats_png
-from bot.commands import outcomes
+from bot.commands import confirmations, outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.forms import Field, Form, Forms
 from bot.messages import Attachment, MessageBuilder, bold, code, italic
+from bot.services import polls
 from bot.stats import EventStats, event_stats
 from bot.views import local_start
 from storage import events as event_queries
-from storage.models import Event, EventOrganiser, InterestOption
+from storage.models import Event, EventOrganiser
 
 CHART_CAPTION = "The funnel and the interest poll"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
@@ -135,22 +134,41 @@ async def poll(ctx: Context, args: str, forms: Forms) -> None:
 
 
 async def set_poll(ctx: Context, data: dict[str, Any]) -> None:
-    """Replace the event's options, keeping the answers for options whose label did not change."""
+    """Replace the event's options. Answers to options that survive are kept; when some answers would go,
+    the organiser is asked first (what goes, how many answered it)."""
     event = await ctx.organised_event()
-    labels: list[str] = data["options"]
-    existing = {o.label.casefold(): o for o in await event_queries.options(ctx.session, event.id)}
-    keep = {label.casefold() for label in labels}
-    dropped = [o.id for key, o in existing.items() if key not in keep]
-    if dropped:
-        await ctx.session.execute(delete(InterestOption).where(InterestOption.id.in_(dropped)))
-    for position, label in enumerate(labels):
-        option = existing.get(label.casefold())
-        if option is None:
-            ctx.session.add(InterestOption(event_id=event.id, label=label, position=position))
-        else:
-            option.label, option.position = label, position
-    builder = MessageBuilder().line("Poll for ", bold(event.name), f" set: {len(labels)} options.")
-    builder.line(", ".join(labels))
+    change = await polls.plan(ctx.session, event, list(data["options"]))
+    if change.loses_answers:
+        await _ask_poll(ctx, event, change)
+        return
+    await _replace_poll(ctx, event, change, f"{event.id}:{ctx.clock.now().isoformat()}")
+
+
+async def confirmed_poll(ctx: Context, event: Event, payload: dict[str, Any], confirmation: int) -> None:
+    """The organiser said yes: replace as shown, unless what the question showed no longer holds."""
+    change = await polls.plan(ctx.session, event, list(payload["options"]))
+    if change.dropped != payload["dropped"]:
+        await _ask_poll(ctx, event, change, "The answers changed since I asked. ")
+        return
+    await _replace_poll(ctx, event, change, f"c{confirmation}")
+
+
+async def _ask_poll(ctx: Context, event: Event, change: polls.PollChange, note: str = "") -> None:
+    builder = MessageBuilder().line(note, "Replace the poll of ", bold(event.name), "? It would drop:")
+    for label, count in change.dropped.items():
+        builder.line(f"• {label}" + (f" — chosen by {count} {'member' if count == 1 else 'members'}" if count else ""))
+    builder.line("Those answers would be deleted and the members told; answers to the options you keep stay.")
+    builder.line("New poll: ", ", ".join(change.labels))
+    payload = {"options": list(change.labels), "dropped": change.dropped}
+    await confirmations.ask(ctx, event, "poll", payload, builder, "Yes, replace the poll")
+
+
+async def _replace_poll(ctx: Context, event: Event, change: polls.PollChange, key: str) -> None:
+    ctx.queued += await polls.apply(ctx.session, event, change, ctx.clock.now(), key)
+    builder = MessageBuilder().line("Poll for ", bold(event.name), f" set: {len(change.labels)} options.")
+    builder.line(", ".join(change.labels))
+    if change.loses_answers:
+        builder.line("I've told the members whose answers changed.")
     builder.line("Members see it when they join, or with /interests.")
     ctx.reply(builder.build())
 
@@ -188,9 +206,11 @@ def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     builder.line(f"Joined: {figures.joined}  ·  still in: {figures.still_in}  ·  left: {figures.left}")
     builder.line(f"Answered the poll: {figures.answered} of {figures.still_in}")
     builder.line(f"Paused: {figures.paused}  ·  unreachable: {figures.unreachable}")
-    builder.line(
-        f"Still coming: {figures.rsvp_yes} yes  ·  {figures.rsvp_no} no  ·  {figures.rsvp_unknown} not answered"
-    )
+    community = bool(event.recurrence)  # no date to come to: RSVPs and attendance mean nothing there
+    if not community:
+        builder.line(
+            f"Still coming: {figures.rsvp_yes} yes  ·  {figures.rsvp_no} no  ·  {figures.rsvp_unknown} not answered"
+        )
     rating = figures.average_rating
     average = f"{rating:.1f} / 5" if rating is not None else "no ratings yet"
     matched = f"Matched: {figures.matched}  ·  said hi: {figures.said_hi}  ·  met: {figures.met}"
@@ -199,7 +219,8 @@ def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
         builder.line(f"Intros delivered: {figures.introduced} of {figures.matched} matched (the rest are on their way)")
     if figures.uncertain:
         builder.line(italic(f"{_messages(figures.uncertain)} may not have arrived (a timeout or a restart mid-send)."))
-    builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
+    if not community:
+        builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
     builder.line(f"Meetings booked: {figures.meetings_booked}  ·  meetings held: {figures.meetings_held}")
     if figures.interests:
         builder.line(bold("Interests:"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import parsing
+from bot.campaign.audience import members_of
 from bot.campaign.timing import known_zone
 from bot.commands import outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros.candidates import event_rules
-from bot.messages import MessageBuilder, bold, text
+from bot.matching.sizes import best_split
+from bot.messages import MessageBuilder, bold, italic, text
 from storage import events as event_queries
 from storage.models import Starter, TimeZoneSource
 
@@ -106,6 +108,10 @@ async def rules(ctx: Context, args: str) -> None:
     effective = event_rules(event)
     builder = MessageBuilder().line(bold(f"Matching rules for {event.name}"))
     builder.line(f"Group size: {effective.group_size}")
+    ready = len(await members_of(ctx.session, event, "all"))
+    explained = group_sizes_in_words(ready, effective.group_size)
+    if explained:
+        builder.line(italic(explained))
     builder.line(f"Double opt-in: {'on' if event.double_opt_in else 'off'}")
     pairs = ", ".join("/".join(sorted(pair)) for pair in effective.cross_roles) or "none"
     builder.line(f"Roles that meet across: {pairs}")
@@ -114,6 +120,23 @@ async def rules(ctx: Context, args: str) -> None:
     builder.line(f"Prefer time zones within: {f'{within:g} hours' if within is not None else 'no preference'}")
     builder.line(await outcomes.holdout_line(ctx.session, event))
     ctx.reply(builder.build())
+
+
+def group_sizes_in_words(people: int, size: int) -> str:
+    """Why a round's groups may not all have the size asked for, for ``people`` members ready now."""
+    split = best_split(people, size)
+    if split is None or people < 2:
+        return f"With {people} {'member' if people == 1 else 'members'} ready now there is no group to make yet."
+    small, exact, big = split
+    if not small and not big:
+        return ""
+    sizes = [size + 1] * big + [size] * exact + [size - 1] * small
+    shape = " + ".join(str(n) for n in sizes)
+    return (
+        f"With {people} members ready now, groups of {size} come out as {shape}: {people} does not divide by "
+        f"{size}, and a group of one is no group, so {'one' if small + big == 1 else 'some'} "
+        f"{'is' if small + big == 1 else 'are'} a person {'larger' if big else 'smaller'}."
+    )
 
 
 async def starter(ctx: Context, args: str) -> None:

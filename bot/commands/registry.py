@@ -8,6 +8,7 @@ from bot.commands import (
     answers,
     broadcast,
     channels,
+    confirmations,
     dashboard,
     interests,
     matching,
@@ -75,6 +76,13 @@ def build_router() -> Router:
             "message the event's members",
             organiser=True,
         ),
+        CommandSpec(
+            "broadcasts",
+            broadcast.listed,
+            "broadcasts",
+            "the scheduled broadcasts, to cancel one",
+            organiser=True,
+        ),
         CommandSpec("stats", organising.stats, "stats", "how your event is doing", organiser=True),
         CommandSpec("export", outcomes.export_rows, "export", "the event's outcome rows as CSV", organiser=True),
         CommandSpec(
@@ -125,6 +133,11 @@ def build_router() -> Router:
     router.button("relay", partial(relay.write, forms=forms))
     router.button("relaysend", relay.send)
     router.button("relaydrop", relay.drop)
+    router.button(broadcast.SEND, broadcast.send)
+    router.button(broadcast.EDIT, broadcast.edit)
+    router.button(broadcast.DROP, broadcast.drop)
+    router.button(broadcast.UNSCHEDULE, broadcast.unschedule)
+    router.button(confirmations.ACTION, partial(confirmations.answer, CONFIRMED))
     router.button("rsvp", schedule.rsvp)
     router.button("attended", schedule.attended)
     router.button(outcomes.MET_NEW, outcomes.met_someone_new)
@@ -135,6 +148,11 @@ def build_router() -> Router:
     return router
 
 
+CONFIRMED: dict[str, confirmations.Confirmed] = {
+    "poll": organising.confirmed_poll,
+    "move": schedule.confirmed_move,
+    "followup": matching.confirmed_followup,
+}
 MEETING_BUTTONS = {
     "meet": meetings.meet,
     "mtime": meetings.toggle_time,
@@ -169,7 +187,19 @@ async def _cancel(forms: Forms, ctx: Context, args: str) -> None:
 
 
 READ_ONLY = frozenset(
-    {"cancel", "help", "profile", "mydata", "events", "stats", "invite", "export", "dashboard", "meetings"}
+    {
+        "cancel",
+        "help",
+        "profile",
+        "mydata",
+        "events",
+        "stats",
+        "broadcasts",
+        "invite",
+        "export",
+        "dashboard",
+        "meetings",
+    }
 )
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from bot import parsing
 from bot.campaign.plan import (
+    PRE_EVENT,
     TITLES,
     add_community_round,
     next_occurrence,
+    preview_reschedule,
     reschedule,
     steps_of,
 )
 from bot.campaign.timing import step_due
-from bot.commands import outcomes
+from bot.commands import confirmations, outcomes
 from bot.context import Context
 from bot.errors import UserError
 from bot.meetings.booking import free_member
@@ -22,7 +27,7 @@ from bot.meetings.moving import follow_event_move
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import is_over, local_start
 from storage import events as event_queries
-from storage.models import Event, Participant, StepStatus
+from storage.models import Event, Participant, Round, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -54,33 +59,91 @@ async def schedule(ctx: Context, args: str) -> None:
             due = step_due(event.starts_at, event.time_zone, offset, at, None)
             if due <= ctx.clock.now():
                 raise UserError("That time has already passed.")
+            if step.kind in PRE_EVENT and due >= event.starts_at:
+                raise UserError(
+                    f"The {step.key} step comes before the event, but {in_words(offset, at)} is after its start "
+                    f"({local_start(event)}). Use a negative number of days, e.g. /schedule move {step.key} -2 {at}."
+                )
             step.day_offset, step.local_time, step.due_at = offset, at, due
     builder = MessageBuilder().line(bold(f"Campaign of {event.name}"), f" — the event: {local_start(event)}")
     zone = ZoneInfo(event.time_zone)
+    rounds_run = bool(await ctx.session.scalar(select(func.count()).where(Round.event_id == event.id)))
     for step in sorted(steps.values(), key=lambda s: s.due_at):
         state = step.status if step.enabled else "off"
+        if step.kind == "intros" and step.status == StepStatus.PENDING and rounds_run:
+            state = "moot: a round was already sent with /match now, so it will not run"
         when = step.due_at.astimezone(zone)
-        builder.line(f"{when:%a %d %b %H:%M}  ", bold(step.key), f"  {TITLES.get(step.kind, step.kind)}  [{state}]")
+        relative = f" ({in_words(step.day_offset, step.local_time, step.minutes_before)})"
+        builder.line(
+            f"{when:%a %d %b %H:%M}  ",
+            bold(step.key),
+            f"  {TITLES.get(step.kind, step.kind)}{relative if relative != ' ()' else ''}  [{state}]",
+        )
     builder.line(italic("Change with /schedule off KEY, /schedule on KEY, /schedule move KEY DAYS HH:MM."))
     ctx.reply(builder.build())
 
 
+def in_words(day_offset: int | None, local_time: str | None, minutes_before: int | None = None) -> str:
+    """A step's time relative to the event as a person reads it: "2 days before, 09:00", "2 hours before"."""
+    if minutes_before is not None:
+        hours, minutes = divmod(minutes_before, 60)
+        if minutes:
+            return f"{minutes_before} minutes before the start"
+        return f"{hours} hour{'s' if hours != 1 else ''} before the start"
+    if day_offset is None or local_time is None:
+        return ""
+    if day_offset == 0:
+        return f"the day of the event, {local_time}"
+    days = abs(day_offset)
+    return f"{days} day{'s' if days != 1 else ''} {'before' if day_offset < 0 else 'after'}, {local_time}"
+
+
 async def move_event(ctx: Context, args: str) -> None:
+    """Moving the event moves its campaign: the organiser sees what will change and confirms first."""
     event = await ctx.organised_event()
     parts = args.split()
     if len(parts) != 2:
         raise UserError("Use /move YYYY-MM-DD HH:MM (the new start, in the event's time zone).")
     zone = ZoneInfo(event.time_zone)
-    event.starts_at = parsing.event_start(
-        parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now()
+    start = parsing.event_start(parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now())
+    await _ask_move(ctx, event, start)
+
+
+async def _ask_move(ctx: Context, event: Event, start: datetime, note: str = "") -> None:
+    steps = await preview_reschedule(ctx.session, event, start, ctx.clock.now())
+    local = start.astimezone(ZoneInfo(event.time_zone))
+    builder = MessageBuilder().line(note, "Move ", bold(event.name), f" from {local_start(event)}")
+    builder.line(f"to {local:%a %d %b %Y, %H:%M} ({event.time_zone})?")
+    skipped = [key.removesuffix(" (skipped)") for key in steps if key.endswith(" (skipped)")]
+    builder.line(
+        f"{len(steps)} pending campaign steps move with it"
+        + (f"; {', '.join(skipped)} would then be in the past and not run." if skipped else ".")
     )
+    builder.line("Scheduled broadcasts keep their own time. Members with a booked meeting get its new time;")
+    builder.line("the others are not told: /broadcast them if you like.")
+    payload = {"start": start.isoformat(), "was": event.starts_at.isoformat(), "steps": steps}
+    await confirmations.ask(ctx, event, "move", payload, builder, "Yes, move the event")
+
+
+async def confirmed_move(ctx: Context, event: Event, payload: dict[str, Any], confirmation: int) -> None:
+    """The organiser said yes: move, unless the event or its campaign changed since the question."""
+    start = datetime.fromisoformat(str(payload["start"]))
+    if start <= ctx.clock.now():
+        raise UserError("That start time has passed since I asked, so nothing was moved. Send /move again.")
+    shown = list(payload["steps"])
+    if payload["was"] != event.starts_at.isoformat() or shown != await preview_reschedule(
+        ctx.session, event, start, ctx.clock.now()
+    ):
+        await _ask_move(ctx, event, start, "The event or its campaign changed since I asked. ")
+        return
+    event.starts_at = start
     ctx.queued += await follow_event_move(ctx.session, event, ctx.clock.now(), ctx.policy.group_dm_platforms)
     moved, past = await reschedule(ctx.session, event, ctx.clock.now())
     builder = MessageBuilder().line(bold(event.name), f" now starts {local_start(event)}.")
     builder.line(
         f"{moved} pending steps moved with it" + (f"; {past} of them are now in the past and skipped." if past else ".")
     )
-    ctx.reply(builder.build())
+    ctx.edit(builder.build())
 
 
 async def newcommunity(ctx: Context, args: str) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.campaign.timing import outside_quiet_hours
 from bot.intros import texts
 from storage import intros as intro_queries
-from storage.models import Event, Intro, IntroState, Member, MemberStatus, Round
+from storage.models import Event, Intro, IntroState, Member, MemberStatus, Participant, Round
 from storage.outbox import NewMessage, enqueue
 
 SILENT_ROUNDS = 3
@@ -51,9 +51,24 @@ async def send_followups(
         if group_id is not None:
             groups[group_id].append(member)
     silent = await intro_queries.silent_members(session, event.id, ANSWERABLE, now, SILENT_ROUNDS)
+    coming = set(
+        (
+            await session.scalars(
+                select(Participant.member_id).where(
+                    Participant.event_id == event.id,
+                    Participant.left_at.is_(None),
+                    Participant.rsvp.is_distinct_from("no"),
+                )
+            )
+        ).all()
+    )
     messages, asked, paused = [], 0, 0
     for intro, member in rows:
         intro.followup_sent_at = now
+        assert intro.group_id is not None
+        others = [other for other in groups[intro.group_id] if other.id != member.id and other.id in coming]
+        if member.id not in coming or member.status != MemberStatus.ACTIVE or not others:
+            continue  # left, can't come, paused, or nobody left to ask about: no "did you meet?"
         if member.id in silent:
             member.status, member.paused_until = MemberStatus.PAUSED, None
             messages.append(
@@ -61,8 +76,6 @@ async def send_followups(
             )
             paused += 1
             continue
-        assert intro.group_id is not None
-        others = [other for other in groups[intro.group_id] if other.id != member.id]
         payload = texts.followup(event, others, intro.id).to_dict()
         messages.append(_to(member, f"followup:{intro.id}", payload, event, now, deliver_at))
         asked += 1

@@ -44,7 +44,7 @@ async def test_the_default_campaign_and_schedule_command(talk: Talk, core: Core)
     )
     assert {s.status for s in steps.values()} == {"pending"}  # now is 23 Nov: even T-14d (26 Nov) is ahead
     schedule = await talk.say(OLIVIA, "/schedule")
-    assert "Thu 03 Dec 10:00  intros  Introductions  [pending]" in schedule
+    assert "Thu 03 Dec 10:00  intros  Introductions (7 days before, 10:00)  [pending]" in schedule
     assert "Thu 10 Dec 16:30  lookout" in schedule
     assert "[off]" in await talk.say(OLIVIA, "/schedule off say_hi")
     assert "Tue 08 Dec 18:00  reminder" in await talk.say(OLIVIA, "/schedule move reminder -2 18:00")
@@ -56,7 +56,10 @@ async def test_moving_the_event_moves_pending_steps_only(talk: Talk, core: Core,
     runner = CampaignRunner(core.database, clock, Policy())
     clock.set(datetime(2026, 11, 26, 10, 1, tzinfo=UTC))
     assert [o.split(":")[0] for o in await runner.run_due()] == ["welcome"]
-    reply = await talk.say(OLIVIA, "/move 2026-12-17 19:00")
+    asked = await talk.say(OLIVIA, "/move 2026-12-17 19:00")
+    assert "to Thu 17 Dec 2026, 19:00 (Europe/London)?\n7 pending campaign steps move with it." in asked
+    assert (await _steps(core))["intros"].due_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # not before "Yes"
+    reply = await talk.press(OLIVIA, "Yes, move the event")
     assert "now starts Thu 17 Dec 2026, 19:00" in reply and "7 pending steps moved" in reply
     steps = await _steps(core)
     assert steps["welcome"].status == "done" and steps["welcome"].due_at == datetime(2026, 11, 26, 10, tzinfo=UTC)
@@ -142,7 +145,9 @@ async def test_down_for_two_hours_over_three_steps(talk: Talk, core: Core, clock
     code = await _setup(talk)
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
     await talk.say(OLIVIA, "/broadcast at 2026-12-09 10:30 First")
+    await talk.press(OLIVIA, "Send")
     await talk.say(OLIVIA, "/broadcast at 2026-12-09 11:00 Second")
+    await talk.press(OLIVIA, "Send")
     clock.set(datetime(2026, 12, 8, 19, 45, tzinfo=UTC))  # before the reminder may fire (14 hours early, at most)
     runner = CampaignRunner(core.database, clock, Policy())
     await runner.run_due()  # everything before the outage
@@ -178,11 +183,13 @@ async def test_broadcast_audience_filters(talk: Talk, core: Core, clock: ManualC
     ]:
         platform.sent.clear()
         await talk.say(OLIVIA, f"/broadcast to {audience} Hello {audience}")
+        await talk.press(OLIVIA, "Send")
         await delivery.run_once()
         assert sorted(a.user_id for a, m in platform.sent if "Hello" in m.plain_text()) == expected
     assert "not an audience I know" in await talk.say(OLIVIA, "/broadcast to rsvp-maybe Hello")
     platform.sent.clear()
     await talk.say(OLIVIA, "/broadcast To everyone: the doors open at 18:00")  # "To" here is just text
+    await talk.press(OLIVIA, "Send")
     await delivery.run_once()
     assert any("To everyone: the doors open" in m.plain_text() for a, m in platform.sent if a.user_id == "carol")
     assert "has no interest called" in await talk.say(OLIVIA, "/broadcast to interest:chess Hello")

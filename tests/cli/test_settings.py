@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def test_invalid_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,3 +29,44 @@ def test_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1/test"
     assert "123:secret" not in repr(settings)  # tokens never reach a log by accident
     assert settings.telegram_token is not None and settings.telegram_token.get_secret_value() == "123:secret"
+
+
+@pytest.mark.parametrize("command", ["shell", "run", "db", "demo"])
+def test_every_subcommand_help_lists_its_options_and_environment(command: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", command, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "options:" in result.stdout
+    if command == "run":  # run reads every setting: the list is the settings object's own fields
+        for name in Settings.model_fields:
+            assert f"ICEBREAKER_{name.upper()}" in result.stdout, name
+    elif command == "demo":
+        assert "reads no environment variable" in result.stdout
+    else:
+        assert "environment variables read:\n  ICEBREAKER_DATABASE_URL" in result.stdout
+
+
+def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")} | {
+        "ICEBREAKER_TELEGRAM_TOKEN": "123:abc",
+        "ICEBREAKER_TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
+        "ICEBREAKER_HTTP_PORT": "0",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout  # was: a traceback from httpx through PTB
+    lines = [line for line in result.stderr.splitlines() if "Could not start telegram" in line]
+    assert len(lines) == 1 and "Check its token and that its API can be reached from here." in lines[0]

@@ -63,6 +63,7 @@ async def test_a_whole_event_in_the_shell(database: Database) -> None:
                 "/stats",
                 "/broadcast <b>See you</b> <!channel>",
                 "9",
+                "1",  # Send, on the preview
             ]
         )
         + "\n"
@@ -79,7 +80,8 @@ async def test_a_whole_event_in_the_shell(database: Database) -> None:
     assert exported["display_name"] == "Alice" and exported["events"][0]["interests"] == ["Python", "Hiking"]
     assert "everything about you is erased" in out
     assert "Joined: 1" in out and "Answered the poll: 1 of 1" in out  # Alice erased, Bob answered
-    assert "Nobody to send to yet" in out  # Bob is paused and Alice is gone
+    assert "To: all (0 people)" in out and "<b>See you</b> <!channel>" in out  # the preview, as typed
+    assert "Nobody to send to: no active members" in out  # Bob is paused and Alice is gone
     assert "There is no button 9 on your last message with buttons." in out
     assert "Traceback" not in out + second.stderr
 
@@ -135,3 +137,20 @@ def test_run_without_tokens_explains_how_to_configure() -> None:
     )
     assert result.returncode == 1
     assert "ICEBREAKER_TELEGRAM_TOKEN" in result.stderr and "icebreaker demo" in result.stderr
+
+
+def test_the_shell_creates_the_default_database_itself(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ICEBREAKER_DATABASE_URL"} | {"ICEBREAKER_LOG_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "shell"],
+        input="/help\n",
+        capture_output=True,
+        text=True,
+        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr  # was: "Run `icebreaker db upgrade` first."
+    assert "What I can do" in result.stdout
+    assert (tmp_path / "icebreaker.db").exists()

@@ -52,7 +52,7 @@ async def test_preview_send_never_again_and_followup_in_the_shell(database: Data
     second = await lines("/as Olivia", "/match")
     assert "Preview of round 2" in second and "Alice + Bob" not in second
 
-    asked = await lines("/followup")
+    asked = await lines("/followup", "1")  # before the event it asks first: [1] Yes, ask now
     # Alice blocked Bob: she is not asked about him; Bob still is about her.
     assert "Asked 3 members whether they met" in asked and "Did you meet Bob (@bob)" not in asked
     assert "Did you meet Alice (@alice)" in asked

@@ -24,7 +24,7 @@ from bot.clock import ManualClock
 from bot.context import Policy
 from bot.core import Core
 from bot.intros import rounds
-from bot.messages import Command, Sender
+from bot.messages import ButtonPress, Command, Sender
 from storage.database import Database
 from storage.models import CampaignStep, Event, Intro, IntroGroup, IntroHistory, OutboxMessage, Round
 
@@ -91,8 +91,10 @@ async def test_a_broadcast_is_queued_in_batched_statements(database: Database, c
     for members, first_user in ((SMALL, 100_000), (LARGE, 200_000)):
         event_id = await _community(database, clock, members, first_user)
         core = Core(database, clock, Policy())
+        preview = await core.handle(Command(ORGANISER, "broadcast", "Doors open at 18:00!"))
+        [send] = [b for b in preview[0].message.buttons[0] if b.label == "Send"]
         with counting(database.engine) as statements:
-            await core.handle(Command(ORGANISER, "broadcast", "Doors open at 18:00!"))
+            await core.handle(ButtonPress(ORGANISER, send.action, send.value))
         counts[members] = statements.count
         async with database.read() as session:
             queued = await session.scalar(
@@ -154,8 +156,10 @@ async def test_follow_ups_are_asked_in_batched_statements(database: Database, cl
         event_id = await _community(database, clock, members, first_user)
         await _match_now(database, clock, event_id)
         core = Core(database, clock, Policy())
+        question = await core.handle(Command(ORGANISER, "followup", ""))  # before the event: asked first
+        [yes] = [b for b in question[0].message.buttons[0] if b.label == "Yes, ask now"]
         with counting(database.engine) as statements:
-            actions = await core.handle(Command(ORGANISER, "followup", ""))
+            actions = await core.handle(ButtonPress(ORGANISER, yes.action, yes.value))
         assert f"Asked {members} members whether they met" in actions[0].message.plain_text()
         counts[members] = statements.count
     assert counts[SMALL] <= counts[LARGE] <= counts[SMALL] + 2 * math.ceil(LARGE / 500) + 4, counts

@@ -31,6 +31,7 @@ async def _joined(talk: Talk, code: str) -> None:
 async def test_broadcast_is_delivered_once(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
     await _joined(talk, code)
     await talk.say(OLIVIA, "/broadcast <!channel> Doors open at 18:00")
+    await talk.press(OLIVIA, "Send")
     platform = RecordingPlatform()
     delivery = Delivery(core.database, {"console": platform}, clock)
     report = await delivery.run_once()
@@ -57,6 +58,7 @@ async def test_blocked_member_becomes_unreachable_and_is_not_retried(
 ) -> None:
     await _joined(talk, code)
     await talk.say(OLIVIA, "/broadcast hi")
+    await talk.press(OLIVIA, "Send")
     platform = RecordingPlatform(failures={"alice": [RecipientUnreachable("blocked by the user")]})
     report = await Delivery(core.database, {"console": platform}, clock).run_once()
     assert (report["sent"], report["unreachable"]) == (2, 1)  # Bob and the progress message
@@ -64,6 +66,7 @@ async def test_blocked_member_becomes_unreachable_and_is_not_retried(
         status = (await session.scalars(select(Member.status).where(Member.platform_user_id == "alice"))).one()
     assert status == "unreachable"
     await talk.say(OLIVIA, "/broadcast again")
+    await talk.press(OLIVIA, "Send")
     assert [r.address for r in await _rows(core) if r.status == "queued"] == ["olivia", "bob"]
     assert "unreachable: 1" in await talk.say(OLIVIA, "/stats")
 
@@ -73,6 +76,7 @@ async def test_rate_limit_waits_and_transient_errors_back_off(
 ) -> None:
     await _joined(talk, code)
     await talk.say(OLIVIA, "/broadcast hi")
+    await talk.press(OLIVIA, "Send")
     platform = RecordingPlatform(failures={"alice": [RateLimited(30)], "bob": [TransientDeliveryError("502")]})
     delivery = Delivery(core.database, {"console": platform}, clock)
     assert (await delivery.run_once())["retrying"] == 2
@@ -87,6 +91,7 @@ async def test_rate_limit_waits_and_transient_errors_back_off(
 async def test_transient_errors_end_as_failed(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
     await talk.say(ALICE, f"/join {code}")
     await talk.say(OLIVIA, "/broadcast hi")
+    await talk.press(OLIVIA, "Send")
     platform = RecordingPlatform(failures={"alice": [TransientDeliveryError("timeout")] * 10})
     delivery = Delivery(core.database, {"console": platform}, clock)
     for _ in range(6):
@@ -100,6 +105,7 @@ async def test_transient_errors_end_as_failed(talk: Talk, core: Core, code: str,
 async def test_crash_mid_send_is_uncertain_never_resent(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
     await talk.say(ALICE, f"/join {code}")
     await talk.say(OLIVIA, "/broadcast hi")
+    await talk.press(OLIVIA, "Send")
     async with core.database.transaction() as session:  # what a process killed during the API call leaves
         await session.execute(update(OutboxMessage).values(status="sending", attempts=1, lease_until=clock.now()))
     delivery = Delivery(core.database, {"console": RecordingPlatform()}, clock)
@@ -118,6 +124,7 @@ async def test_claimed_but_never_sent_rows_go_back_to_the_queue(
 ) -> None:
     await talk.say(ALICE, f"/join {code}")
     await talk.say(OLIVIA, "/broadcast hi")
+    await talk.press(OLIVIA, "Send")
     async with core.database.transaction() as session:  # a worker died after claiming, before sending
         await session.execute(update(OutboxMessage).values(status="claimed", attempts=1, lease_until=clock.now()))
     clock.advance(timedelta(seconds=1))
@@ -133,6 +140,7 @@ async def test_moved_chat_is_followed(talk: Talk, core: Core, code: str, clock: 
     group = Chat("-100", "group", "HR people")
     await core.handle(Command(OLIVIA, "link", "", group))
     await talk.say(OLIVIA, "/broadcast hi all")
+    await talk.press(OLIVIA, "Send")
     platform = RecordingPlatform(failures={"-100": [ChatMoved("-100200")]})
     delivery = Delivery(core.database, {"console": platform}, clock)
     await delivery.run_once()
@@ -147,6 +155,7 @@ async def test_channel_without_the_bot_tells_the_organisers(
     await core.handle(Command(OLIVIA, "link", "", Chat("C1", "group")))
     await talk.say(ALICE, f"/join {code}")
     await talk.say(OLIVIA, "/broadcast hi all")
+    await talk.press(OLIVIA, "Send")
     platform = RecordingPlatform(failures={"C1": [ChannelUnavailable("not_in_channel")]})
     await Delivery(core.database, {"console": platform}, clock).run_once()
     assert any("Invite me to that channel" in text for text in platform.texts_to("olivia"))
@@ -163,6 +172,7 @@ async def test_members_on_other_platforms_get_a_dm_when_a_chat_is_linked(
     await talk.say(tg, f"/join {code}")
     await talk.say(ALICE, f"/join {code}")
     await talk.say(OLIVIA, "/broadcast hi all")
+    await talk.press(OLIVIA, "Send")
     console, telegram = RecordingPlatform(), RecordingPlatform(platform="telegram")
     await Delivery(core.database, {"console": console, "telegram": telegram}, clock).run_once()
     assert "linked chat and 1 member elsewhere" in console.texts_to("olivia")[0]

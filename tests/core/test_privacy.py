@@ -25,6 +25,7 @@ async def _alice_with_history(talk: Talk, core: Core, code: str) -> int:
         await talk.press(who, "Hiking")
         await talk.press(who, "Done")
     await talk.say(OLIVIA, "/broadcast See you soon")
+    await talk.press(OLIVIA, "Send")
     alice, bob = await _member_id(core, "alice"), await _member_id(core, "bob")
     async with core.database.transaction() as session:
         now = datetime(2026, 11, 23, tzinfo=UTC)
@@ -94,7 +95,9 @@ async def test_forget_removes_messages_that_name_the_member(database: object, cl
         await talk.say(who, f"/join {code}")
     await talk.say(OLIVIA, "/match now")  # one group conversation "alice,bob" and intros naming both
     await talk.say(OLIVIA, "/followup")
+    await talk.press(OLIVIA, "Yes, ask now")
     await talk.say(OLIVIA, "/broadcast See you on Thursday")
+    await talk.press(OLIVIA, "Send")
     async with core.database.transaction() as session:
         rows = (await session.scalars(select(OutboxMessage))).all()
     assert any(row.address == "alice,bob" for row in rows)

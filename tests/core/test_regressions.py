@@ -24,6 +24,7 @@ async def test_a_failing_step_does_not_block_the_steps_behind_it(
     talk: Talk, core: Core, code: str, clock: ManualClock
 ) -> None:
     await talk.say(OLIVIA, "/broadcast to interest:Hiking at 2026-11-26 09:00 Hikers, meet at the door")
+    await talk.press(OLIVIA, "Send")
     await talk.say(OLIVIA, "/poll Python, Design")  # Hiking is gone before the broadcast is due
     clock.set(datetime(2026, 11, 26, 11, 0, tzinfo=UTC))
     outcomes = await CampaignRunner(core.database, clock, Policy()).run_due()
@@ -76,7 +77,8 @@ async def test_asking_about_several_rounds_at_once_pauses_nobody(
     for _ in range(4):
         await talk.say(OLIVIA, "/match now")
         clock.advance(timedelta(days=1))
-    reply = await talk.say(OLIVIA, "/followup")
+    await talk.say(OLIVIA, "/followup")
+    reply = await talk.press(OLIVIA, "Yes, ask now")
     assert "paused" not in reply
 
 

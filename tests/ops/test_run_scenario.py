@@ -21,6 +21,7 @@ from storage.database import Database
 from tests.slack.signed import SECRET, Slack
 from tests.slack.stand_in import TOKEN as SLACK_TOKEN
 from tests.slack.stand_in import SlackStandIn
+from tests.telegram.conftest import button_data
 from tests.telegram.stand_in import TOKEN as TELEGRAM_TOKEN
 from tests.telegram.stand_in import StandIn, User
 
@@ -66,6 +67,10 @@ async def test_a_cross_platform_scenario_through_run_logs_no_secret(tmp_path: Pa
         assert (await slack.command("U0SLACK1", f"join {code}")).status_code == 200
         await _eventually(lambda: any("Welcome to" in str(c) for c in slack_api.calls_to("chat.postMessage")))
         telegram.queue(telegram.message_update(olivia, "/broadcast Doors open at 18:00"))
+        await _eventually(lambda: any("Preview" in m.get("text", "") for m in telegram.bot_messages(4242)))
+        preview = next(m for m in telegram.bot_messages(4242) if "Preview" in m.get("text", ""))
+        send = button_data(preview, "Send")
+        telegram.queue(telegram.callback_update(olivia, preview["chat"]["id"], preview["message_id"], send))
         await _eventually(lambda: any("Doors open" in str(c) for c in slack_api.calls_to("chat.postMessage")))
         await _eventually(lambda: any("finished" in m.get("text", "") for m in telegram.bot_messages(4242)))
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.http.port}") as client:

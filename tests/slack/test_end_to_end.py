@@ -129,6 +129,10 @@ async def test_organiser_members_broadcast_and_a_round(
         {"text": {"value": "Doors at 18:00 <!everyone>"}, "audience": {"selected_option": {"value": "all"}}},
     )
     await e2e.settle()
+    preview = api.posts_to(organiser_dm)[-1]  # as in the chat: a preview, and nothing queued before Send
+    assert "Preview of your broadcast" in text_of(preview) and "(5 people)" in text_of(preview)
+    await slack.press(ORGANISER, buttons(preview)["Send"], channel=organiser_dm, ts=preview["ts"])
+    await e2e.settle()
     api.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=30, channel=api.dm_of(BOB))
     delivery = Delivery(sqlite_database, {"slack": e2e.adapter}, clock)
     report = await delivery.run_once()

@@ -55,6 +55,12 @@ class Telegram:
     async def say(self, user: User, text: str, chat: dict[str, Any] | None = None) -> list[Call]:
         return await self.deliver(self.stand_in.message_update(user, text, chat))
 
+    async def broadcast(self, user: User, args: str) -> list[Call]:
+        """``/broadcast ARGS``: the preview comes back with Send, Edit and Cancel; press Send. The calls of Send."""
+        [preview] = texts(await self.say(user, f"/broadcast {args}"))
+        assert preview.startswith("Preview of your broadcast"), preview
+        return await self.press(user, self.stand_in.bot_messages(user.id)[-1], "Send")
+
     async def press(self, user: User, message: dict[str, Any], label: str) -> list[Call]:
         """Press the button labelled ``label`` (or whose label ends with it) on a stored bot message."""
         data = button_data(message, label)

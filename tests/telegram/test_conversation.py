@@ -80,7 +80,7 @@ async def test_event_from_creation_to_a_round(
     for member in MEMBERS:
         await join_and_answer(telegram, member, code)
 
-    assert texts(await telegram.say(OLIVIA, "/broadcast Doors open at 18:00.\nBring a friend!")) == []
+    assert texts(await telegram.broadcast(OLIVIA, "Doors open at 18:00.\nBring a friend!")) == []
     delivery = Delivery(sqlite_core.database, {"telegram": telegram.adapter}, clock)
     report = await delivery.run_once()
     assert (report["sent"], report["failed"], report["unreachable"]) == (4, 0, 0), report  # 3 members + the progress
@@ -124,7 +124,9 @@ async def run_a_round(telegram: Telegram, delivery: Delivery) -> None:
         assert len(thanked) == 1 and thanked[0].startswith("Lovely! I've noted that you said hi to ")
         assert texts(await telegram.press(member, intro, "Said hi 👋")) == ["Already noted: you said hi. 👋"]
 
-    asked = texts(await telegram.say(OLIVIA, "/followup"))
+    [question] = texts(await telegram.say(OLIVIA, "/followup"))  # before the event: asked first
+    assert question.startswith("Tech Mixer hasn't happened yet")
+    asked = texts(await telegram.press(OLIVIA, stand_in.bot_messages(OLIVIA.id)[-1], "Yes, ask now"))
     assert asked == [f"Asked {len(MEMBERS)} members whether they met."]
     assert (await delivery.run_once())["sent"] == len(MEMBERS)
     for member in MEMBERS:

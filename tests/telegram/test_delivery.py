@@ -37,7 +37,7 @@ async def event_with_members(telegram: Telegram) -> None:
     code = await create_event(telegram)
     for member in (ANN, BEN):
         assert "Welcome" in texts(await telegram.say(member, f"/join {code}"))[0]
-    assert texts(await telegram.say(OLIVIA, "/broadcast See you at 18:30")) == []  # progress comes by the outbox
+    assert texts(await telegram.broadcast(OLIVIA, "See you at 18:30")) == []  # progress comes by the outbox
 
 
 async def outbox_row(core: Core, user: User) -> tuple[OutboxMessage, Member]:
@@ -158,7 +158,7 @@ async def test_a_linked_group_that_migrates_follows_its_new_id(
     group = stand_in.add_group(-4001, "Tech Mixer chat")
     linked = texts(await telegram.say(OLIVIA, f"/link {code}", group))
     assert linked[0].startswith("Linked: this chat is now the home of Tech Mixer.")
-    assert texts(await telegram.say(OLIVIA, "/broadcast Doors open at 18:00")) == []
+    assert texts(await telegram.broadcast(OLIVIA, "Doors open at 18:00")) == []
     stand_in.add_group(-1004001, "Tech Mixer chat")  # the supergroup Telegram made of it
     stand_in.fail_next(-4001, "migrate", migrate_to=-1004001)
 

@@ -66,7 +66,7 @@ async def test_names_are_shown_as_typed(
     mallory = User(150, "<b>x</b>", "*_[`", username=None)
     code = await create_event_as(telegram, mallory)
     await telegram.say(User(201, "Ann"), f"/join {code}")
-    await telegram.say(mallory, "/broadcast <i>hi</i> *there* [link](http://x)")
+    await telegram.broadcast(mallory, "<i>hi</i> *there* [link](http://x)")
     await Delivery(sqlite_core.database, {"telegram": telegram.adapter}, clock).run_once()
     received = stand_in.bot_messages(201)[-1]
     assert received["text"] == "📣 Tech Mixer — from <b>x</b> *_[`\n<i>hi</i> *there* [link](http://x)"

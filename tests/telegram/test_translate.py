@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram import Update
 
-from adapters.telegram.translate import translate
+from adapters.telegram.translate import topic_of, translate
 from bot.messages import ButtonPress, Chat, Command, FreeText, Sender
 from tests.telegram.stand_in import BOT, StandIn, User
 
@@ -77,3 +77,25 @@ def test_ignored_updates() -> None:
     sticker = stand_in.message_update(ANN, "")
     del sticker["message"]["text"]
     assert translate(update(sticker), BOT_NAME) is None
+
+
+def test_a_forwarded_command_is_not_a_command() -> None:
+    stand_in = StandIn()
+    data = stand_in.message_update(ANN, "/broadcast hello everyone")
+    data["message"]["forward_origin"] = {"type": "hidden_user", "date": 1, "sender_user_name": "Someone"}
+    assert translate(update(data), BOT_NAME) == FreeText(
+        Sender("telegram", "201", "Ann Able", "ann_able", "fr"), "/broadcast hello everyone", Chat("201")
+    )
+    group = {"id": -1001, "type": "supergroup", "title": "Mixer chat"}
+    data = stand_in.message_update(ANN, "/link HR7K2Q", group)
+    data["message"]["forward_origin"] = {"type": "hidden_user", "date": 1, "sender_user_name": "Someone"}
+    assert translate(update(data), BOT_NAME) is None
+
+
+def test_the_forum_topic_of_an_update() -> None:
+    stand_in = StandIn()
+    forum = {"id": -1002, "type": "supergroup", "title": "Mixer forum", "is_forum": True}
+    data = stand_in.message_update(ANN, "/help", forum)
+    assert topic_of(update(data)) is None  # the General topic
+    data["message"] |= {"message_thread_id": 7, "is_topic_message": True}
+    assert topic_of(update(data)) == 7

@@ -1,0 +1,27 @@
+"""Telegram groups: answers go back to the forum topic a command came from; a forwarded command is not one."""
+
+from __future__ import annotations
+
+from tests.telegram.conftest import Telegram, texts
+from tests.telegram.stand_in import StandIn, User
+
+OLIVIA = User(101, "Olivia", "Organiser", username="olivia")
+FORUM = {"id": -1003, "type": "supergroup", "title": "Mixer forum", "is_forum": True}
+
+
+async def test_the_answer_goes_to_the_topic_the_command_came_from(telegram: Telegram, stand_in: StandIn) -> None:
+    stand_in.add_user(OLIVIA)
+    data = stand_in.message_update(OLIVIA, "/help", FORUM)
+    data["message"] |= {"message_thread_id": 42, "is_topic_message": True}
+    calls = [c for c in await telegram.deliver(data) if c.method == "sendMessage"]
+    assert calls and all(c.params.get("message_thread_id") == 42 for c in calls)  # was: the General topic
+    general = [c for c in await telegram.say(OLIVIA, "/help", FORUM) if c.method == "sendMessage"]
+    assert general and all("message_thread_id" not in c.params for c in general)
+
+
+async def test_a_forwarded_command_does_nothing(telegram: Telegram, stand_in: StandIn) -> None:
+    stand_in.add_user(OLIVIA)
+    data = stand_in.message_update(OLIVIA, '/newevent "Forwarded" 2026-12-10 18:30 Europe/London')
+    data["message"]["forward_origin"] = {"type": "hidden_user", "date": 1, "sender_user_name": "Someone"}
+    answered = texts(await telegram.deliver(data))
+    assert answered == ["I answer to commands. Send /help to see them."]  # text, not an event created
