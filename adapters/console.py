@@ -177,6 +177,10 @@ class Shell:
         for action in actions:
             edited = isinstance(action, EditOrigin)
             self.console.show(user_id, action.message, header="✎  (updated)" if edited else None, edited=edited)
+        if actions and not any(action.message.buttons for action in actions):
+            # The bot's answer to what the user just did has no buttons (a refusal, say): a number must not
+            # reach back past it to an older message, such as a round's preview and its Send.
+            self.console.buttons[user_id] = []
 
     async def run(self, stream: TextIO) -> None:
         print(

@@ -39,6 +39,7 @@ TITLES = {spec.kind: spec.title for spec in DEFAULT_CAMPAIGN} | {
     "round_notice": "Notice of tomorrow's round",
 }
 PRE_EVENT = {"welcome", "interest_prompt", "intros", "say_hi", "reminder", "lookout"}
+AFTER_EVENT = frozenset({"followup", "keep_going"})  # about the event itself: only after it has started
 # Steps before the event whose messages name a day ("two weeks away", "in three days", "tomorrow"): each member
 # gets them at the step's hour on the step's date in their own zone. For a member east of the event's zone that
 # moment comes before the step's time, so these steps fire up to EARLY_LEAD before it (the farthest zone is

@@ -25,6 +25,7 @@ from bot.services.broadcasts import queue_broadcast
 from bot.views import local_start
 from storage import events as event_queries
 from storage.models import (
+    Block,
     CampaignStep,
     Event,
     InterestOption,
@@ -100,9 +101,13 @@ async def _latest_intros(run: StepRun, states: tuple[str, ...]) -> list[tuple[Me
     by_group: dict[int, list[Member]] = {}
     for intro, member in rows:
         by_group.setdefault(intro.group_id or 0, []).append(member)
+    in_round = select(Intro.member_id).where(Intro.round_id == last)
+    blocks = await run.session.execute(select(Block.member_id, Block.blocked_id).where(Block.member_id.in_(in_round)))
+    # Either way round: nobody is reminded of, or named to, someone one of the two blocked.
+    blocked = {pair for a, b in blocks for pair in ((a, b), (b, a))}
     found = []
     for intro, member in rows:
-        others = [o for o in by_group[intro.group_id or 0] if o.id != member.id]
+        others = [o for o in by_group[intro.group_id or 0] if o.id != member.id and (member.id, o.id) not in blocked]
         if intro.state in states and member.status == "active" and others:
             found.append((member, others))
     return found

@@ -45,6 +45,11 @@ def _show_preview(ctx: Context, event: Event, checked: service.Preview, broadcas
         builder.line(
             f"When: {checked.when.astimezone(ZoneInfo(event.time_zone)):%a %d %b %Y %H:%M} ({event.time_zone})"
         )
+    if checked.asleep:
+        builder.line(
+            f"{checked.asleep} of them {'is' if checked.asleep == 1 else 'are'} in their quiet hours then"
+            " (21:00–08:00 their time): they get it at 08:00 their time."
+        )
     builder.line("Members will see:")
     for line in checked.message.lines:
         builder.line(*line)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot import parsing
 from bot.campaign.plan import (
+    AFTER_EVENT,
     PRE_EVENT,
     TITLES,
     add_community_round,
@@ -64,6 +65,12 @@ async def schedule(ctx: Context, args: str) -> None:
                     f"The {step.key} step comes before the event, but {in_words(offset, at)} is after its start "
                     f"({local_start(event)}). Use a negative number of days, e.g. /schedule move {step.key} -2 {at}."
                 )
+            if step.kind in AFTER_EVENT and due <= event.starts_at:
+                raise UserError(
+                    f"The {step.key} step is about the event itself, but {in_words(offset, at)} is not after its "
+                    f"start ({local_start(event)}). Use a positive number of days, "
+                    f"e.g. /schedule move {step.key} 1 {at}."
+                )
             step.day_offset, step.local_time, step.due_at = offset, at, due
     builder = MessageBuilder().line(bold(f"Campaign of {event.name}"), f" — the event: {local_start(event)}")
     zone = ZoneInfo(event.time_zone)
@@ -104,6 +111,13 @@ async def move_event(ctx: Context, args: str) -> None:
     parts = args.split()
     if len(parts) != 2:
         raise UserError("Use /move YYYY-MM-DD HH:MM (the new start, in the event's time zone).")
+    if event.recurrence is not None:
+        raise UserError(f"{event.name} is a community with recurring rounds: it has no date to move.")
+    if is_over(event, ctx.clock.now()):
+        raise UserError(
+            f"{event.name} already took place ({local_start(event)}), so nothing was moved. "
+            "For another date, create a new event with /newevent."
+        )
     zone = ZoneInfo(event.time_zone)
     start = parsing.event_start(parsing.event_date(parts[0]), parsing.event_time(parts[1]), zone, ctx.clock.now())
     await _ask_move(ctx, event, start)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import parsing
 from bot.campaign.audience import AUDIENCE_HELP, members_of, parse_audience
-from bot.campaign.timing import at_local
+from bot.campaign.timing import at_local, awake, outside_quiet_hours
 from bot.errors import UserError
 from bot.messages import Message, MessageBuilder, bold, italic
 from bot.views import plural
@@ -76,6 +76,7 @@ class Preview:
     recipients: int  # members reached now (a scheduled one is counted again when it goes out)
     via_channel: bool  # "all" with a linked chat: the chat, plus direct messages to members elsewhere
     when: datetime | None  # None: now
+    asleep: int = 0  # of the recipients, those in their quiet hours then: they get it at 08:00 their time
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,8 @@ def parse_command(args: str) -> Draft:
     seen: set[str] = set()
     while True:
         to = _TO.match(rest) if "to" not in seen else None
-        if to is not None and not to.group(1).endswith(_PROSE_END):
+        # "To everyone: …" is prose, but "to interest: Hi" is a broken audience, not a message to all.
+        if to is not None and (not to.group(1).endswith(_PROSE_END) or to.group(1).lower().startswith("interest:")):
             word = to.group(1)
             try:
                 audience = parse_audience(word)
@@ -163,7 +165,8 @@ async def preview(session: AsyncSession, event: Event, organiser: Member, draft:
     via_channel = audience == "all" and event.channel_platform is not None and event.channel_id is not None
     if via_channel:
         members = [m for m in members if m.platform != event.channel_platform]
-    return Preview(draft, audience, member_message(event, body, organiser), len(members), via_channel, when)
+    asleep = sum(1 for m in members if not awake(when or now, m.time_zone or event.time_zone))
+    return Preview(draft, audience, member_message(event, body, organiser), len(members), via_channel, when, asleep)
 
 
 async def confirm(session: AsyncSession, event: Event, organiser: Member, draft: Draft, now: datetime) -> Sent:
@@ -321,7 +324,14 @@ async def queue_broadcast(session: AsyncSession, event: Event, broadcast_id: int
         recipients = [m for m in recipients if m.platform != event.channel_platform]
     messages += [
         NewMessage(
-            f"broadcast:{row.id}:{m.id}", m.platform, m.platform_user_id, payload, m.id, event.id, broadcast_id=row.id
+            f"broadcast:{row.id}:{m.id}",
+            m.platform,
+            m.platform_user_id,
+            payload,
+            m.id,
+            event.id,
+            broadcast_id=row.id,
+            not_before=outside_quiet_hours(now, m.time_zone or event.time_zone),  # nobody is woken at 02:00
         )
         for m in recipients
     ]

@@ -36,3 +36,19 @@ async def test_a_number_after_done_does_not_reopen_the_poll(sqlite_database: Dat
 def test_a_long_name_is_shortened_in_the_prompt_only() -> None:
     assert prompt_name("x" * 5000) == "x" * 39 + "…"
     assert prompt_name("Alice") == "Alice"
+
+
+async def test_a_number_after_a_refusal_does_not_press_an_older_message(
+    sqlite_database: Database, clock: ManualClock
+) -> None:
+    lines = ShellRun.start(sqlite_database, clock).lines
+    created = await lines('/newevent "Mixer" 2026-12-10 18:30 Europe/London', "/poll Python, Hiking")
+    code = re.search(r"Join code: (\w+)", created)
+    assert code
+    await lines("/as Alice", f"/join {code[1]}")
+    assert "[1] Python" in await lines("1")  # the poll, with its buttons
+    refused = await lines("/join NOSUCHCODE")  # a refusal: no buttons
+    assert "[1]" not in refused
+    assert "There is no button 1 on your last message with buttons." in await lines("1")
+    async with sqlite_database.transaction() as session:
+        assert (await session.scalars(select(MemberInterest))).all() == []  # Python was not toggled on

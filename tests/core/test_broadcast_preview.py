@@ -39,6 +39,7 @@ async def _joined(talk: Talk, code: str) -> None:
         ("/broadcast to all at 2026-11-01 09:00 hello", "That time has already passed"),
         ("/broadcast at 2026-12-05 09:00 to everyone hi", "“everyone” is not an audience I know"),
         ("/broadcast to interest:Chess hi", "has no interest called “Chess”"),
+        ("/broadcast to interest: Hi", "“interest:” is not an audience I know"),  # not "to interest: Hi" to all
         ("/broadcast to all", "Write the message after the command"),
     ],
 )
@@ -136,3 +137,16 @@ async def test_scheduled_broadcasts_are_listed_and_cancelled(
     # The campaign's intros ran too (their delivery report is broadcast 3); of the two scheduled, only #1 went.
     texts = [k for k in await _outbox(core) if k.startswith(("broadcast:1:", "broadcast:2:"))]
     assert sorted(k.split(":", 1)[1] for k in texts) == ["1:2", "1:3", "1:progress"]
+
+
+async def test_a_broadcast_waits_for_each_members_morning(talk: Talk, core: Core, code: str) -> None:
+    await _joined(talk, code)
+    assert "America/Los_Angeles" in await talk.say(BOB, "/timezone America/Los_Angeles")  # 01:00 there now
+    shown = await talk.say(OLIVIA, "/broadcast Doors open at 18:00")
+    assert "1 of them is in their quiet hours then (21:00–08:00 their time): they get it at 08:00" in shown
+    await talk.press(OLIVIA, "Send")
+    async with core.database.transaction() as session:
+        rows = (await session.execute(select(OutboxMessage.address, OutboxMessage.not_before))).all()
+    due = {address: not_before for address, not_before in rows if address in ("alice", "bob")}
+    assert due["alice"] is not None and due["alice"].replace(tzinfo=UTC) == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    assert due["bob"] is not None and due["bob"].replace(tzinfo=UTC) == datetime(2026, 11, 23, 16, 0, tzinfo=UTC)

@@ -81,6 +81,9 @@ async def test_the_schedule_reads_in_words_and_refuses_a_pre_event_step_after_th
     assert "The intros step comes before the event, but 2 days after, 09:00 is after its start" in refused
     assert "intros  Introductions (7 days before, 10:00)  [pending]" in await talk.say(OLIVIA, "/schedule")
     assert "(2 days before, 09:00)" in await talk.say(OLIVIA, "/schedule move intros -2 09:00")
+    early = await talk.say(OLIVIA, "/schedule move followup 0 09:00")  # was: "did you make it?" 9 hours before
+    assert "The followup step is about the event itself, but the day of the event, 09:00 is not after" in early
+    assert "followup  “Did you meet?” and feedback (1 day after, 10:00)" in await talk.say(OLIVIA, "/schedule")
 
 
 async def test_a_step_made_moot_by_match_now_says_so(talk: Talk, core: Core, code: str) -> None:
@@ -160,3 +163,16 @@ async def test_a_follow_up_before_the_event_asks_first(talk: Talk, core: Core, c
     await talk.say(OLIVIA, "/followup")
     assert "Asked 2 members whether they met" in await talk.press(OLIVIA, "Yes, ask now")
     assert [t for t in await _queued_to(core, "alice") if "Did you meet Bob" in t]
+
+
+async def test_a_community_or_an_event_that_took_place_is_not_moved(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 12, 13, 12, 0, tzinfo=UTC))  # the event was on 10 Dec
+    refused = await talk.say(OLIVIA, "/move 2026-12-25 18:00")
+    assert "already took place" in refused and "nothing was moved" in refused
+    await talk.say(OLIVIA, '/newcommunity "Python London" weekly tue 10:00 Europe/London')
+    assert "has no date to move" in await talk.say(OLIVIA, "/move 2026-12-20 10:00")
+    async with core.database.transaction() as session:
+        starts = (await session.scalars(select(CampaignStep.due_at).where(CampaignStep.key == "intros"))).all()
+    assert all(s.replace(tzinfo=UTC) < datetime(2026, 12, 13, tzinfo=UTC) for s in starts)

@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import parsing
-from bot.campaign.plan import PRE_EVENT, TITLES, steps_of
+from bot.campaign.plan import AFTER_EVENT, PRE_EVENT, TITLES, steps_of
 from bot.campaign.timing import step_due
 from bot.errors import UserError
 from storage.models import CampaignStep, Event, StepStatus
 
-AFTER_EVENT = frozenset({"followup", "keep_going"})
 Action = Literal["move", "off", "on"]
 
 
