@@ -143,3 +143,9 @@ async def record_meetings(
             for a, b in pairs[start : start + BATCH]
         ]
         await session.execute(insert(IntroHistory), rows)
+
+
+async def introduced_anyone(session: AsyncSession, event_id: int) -> bool:
+    """Whether a round of the event made at least one group (a round of nobody leaves the campaign's intros to do)."""
+    made = select(IntroGroup.id).join(Round, Round.id == IntroGroup.round_id).where(Round.event_id == event_id)
+    return await session.scalar(made.limit(1)) is not None

@@ -24,6 +24,7 @@ from bot.people import Person
 from bot.services.broadcasts import queue_broadcast
 from bot.views import local_start
 from storage import events as event_queries
+from storage import rounds
 from storage.models import (
     Block,
     CampaignStep,
@@ -164,7 +165,7 @@ async def interest_prompt(run: StepRun) -> str:
 
 
 async def intros(run: StepRun, *, repeatable: bool = False) -> str:
-    if not repeatable and await run.session.scalar(select(func.count()).where(Round.event_id == run.event.id)):
+    if not repeatable and await rounds.introduced_anyone(run.session, run.event.id):
         return "skipped: the organisers already ran a round (/match now)"
     plan = await plan_round(run.session, run.event, run.now)
     if not plan.result.groups and not plan.result.left_out:

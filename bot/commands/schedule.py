@@ -6,8 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from bot import parsing
 from bot.campaign.plan import (
     AFTER_EVENT,
@@ -28,7 +26,8 @@ from bot.meetings.moving import follow_event_move
 from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import is_over, local_start
 from storage import events as event_queries
-from storage.models import Event, Participant, Round, StepStatus
+from storage import rounds
+from storage.models import Event, Participant, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -74,7 +73,7 @@ async def schedule(ctx: Context, args: str) -> None:
             step.day_offset, step.local_time, step.due_at = offset, at, due
     builder = MessageBuilder().line(bold(f"Campaign of {event.name}"), f" — the event: {local_start(event)}")
     zone = ZoneInfo(event.time_zone)
-    rounds_run = bool(await ctx.session.scalar(select(func.count()).where(Round.event_id == event.id)))
+    rounds_run = await rounds.introduced_anyone(ctx.session, event.id)
     for step in sorted(steps.values(), key=lambda s: s.due_at):
         state = step.status if step.enabled else "off"
         if step.kind == "intros" and step.status == StepStatus.PENDING and rounds_run:

@@ -93,6 +93,13 @@ async def test_a_step_made_moot_by_match_now_says_so(talk: Talk, core: Core, cod
     assert "intros  Introductions (7 days before, 10:00)  [moot: a round was already sent with /match now" in schedule
 
 
+async def test_a_round_of_nobody_leaves_the_campaigns_intros_to_do(talk: Talk, core: Core, code: str) -> None:
+    await _members_answer(talk, code, {"Alice": ["Python"]})  # one member: nobody to introduce her to
+    await talk.say(OLIVIA, "/match now")
+    schedule = await talk.say(OLIVIA, "/schedule")  # was: "moot", so Bob and Cat joining later got nobody
+    assert "intros  Introductions (7 days before, 10:00)  [pending]" in schedule
+
+
 async def test_a_communitys_stats_have_no_rsvp_or_attendance_lines(talk: Talk, core: Core) -> None:
     await talk.say(OLIVIA, '/newcommunity "Python London" weekly tue 10:00 Europe/London')
     shown = await talk.say(OLIVIA, "/stats")
