@@ -93,7 +93,7 @@ async def rules(ctx: Context, args: str) -> None:
             event.double_opt_in = value == "on"
         elif setting == "roles" and value == "off":
             current.pop("cross_roles", None)
-        elif setting == "roles" and value.count("/") == 1 and all(value.split("/")):
+        elif setting == "roles" and value.count("/") == 1 and all(value.split("/")) and _two_roles(value):
             pair = sorted(part.strip() for part in value.split("/"))
             current["cross_roles"] = [*current.get("cross_roles", []), pair]
         elif setting in ("cap", "tz") and value == "off":
@@ -103,7 +103,7 @@ async def rules(ctx: Context, args: str) -> None:
         elif setting == "tz" and (hours := parsing.small_int(value)) is not None and 0 <= hours <= 24:
             current["prefer_within_hours"] = hours
         else:
-            raise UserError(RULES_USAGE)
+            raise UserError(_refusal(setting, value))
         event.rules = current
     effective = event_rules(event)
     builder = MessageBuilder().line(bold(f"Matching rules for {event.name}"))
@@ -122,6 +122,28 @@ async def rules(ctx: Context, args: str) -> None:
     ctx.reply(builder.build())
 
 
+RULE_HELP = {  # what each setting takes, said when a value is not one of them
+    "size": "Group size is 2, 3 or 4, e.g. /rules size 3.",
+    "optin": "Double opt-in is on or off, e.g. /rules optin on.",
+    "roles": "Name two different roles that should meet, e.g. /rules roles recruiter/candidate (or /rules roles off).",
+    "cap": "The most of one role in a group is a whole number from 1 to 4, or off, e.g. /rules cap 2.",
+    "tz": "The time-zone preference is a whole number of hours from 0 to 24, or off, e.g. /rules tz 3.",
+}
+
+
+def _two_roles(value: str) -> bool:
+    first, second = (part.strip() for part in value.split("/"))
+    return first != second
+
+
+def _refusal(setting: str, value: str) -> str:
+    """A specific answer: which value of which setting was not understood, and what it takes."""
+    if setting not in RULE_HELP:
+        return f"“{parsing.shorten(setting, 20)}” is not a rule I know. {RULES_USAGE}"
+    wrote = f"“{parsing.shorten(value, 20)}” is not a value for {setting}. " if value else ""
+    return f"{wrote}{RULE_HELP[setting]} Nothing was changed."
+
+
 def group_sizes_in_words(people: int, size: int) -> str:
     """Why a round's groups may not all have the size asked for, for ``people`` members ready now."""
     split = best_split(people, size)
@@ -130,6 +152,8 @@ def group_sizes_in_words(people: int, size: int) -> str:
     small, exact, big = split
     if not small and not big:
         return ""
+    if people < size:
+        return f"With {people} members ready now, fewer than {size}, they make one group of {people}."
     sizes = [size + 1] * big + [size] * exact + [size - 1] * small
     shape = " + ".join(str(n) for n in sizes)
     return (

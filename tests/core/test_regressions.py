@@ -96,7 +96,7 @@ async def test_a_member_who_writes_again_is_reachable_again(talk: Talk, core: Co
 async def test_unusual_digits_and_dst_gaps_get_friendly_answers(talk: Talk, code: str) -> None:
     await talk.say(ALICE, f"/join {code}")
     assert "whole number of weeks" in await talk.say(ALICE, "/pause ²")
-    assert "Use /rules size" in await talk.say(OLIVIA, "/rules cap ²")
+    assert "“²” is not a value for cap" in await talk.say(OLIVIA, "/rules cap ²")
     assert "Use /schedule" in await talk.say(OLIVIA, "/schedule move reminder +-1 10:00")
     assert "Use /schedule" in await talk.say(OLIVIA, "/schedule move reminder 999999999 10:00")
     for action, value in [("pick", "².1"), ("hi", "9" * 20), ("met", "².yes"), ("rsvp", "².yes"), ("sendround", "1.²")]:

@@ -158,7 +158,19 @@ async def test_three_unanswered_rounds_pause_the_member(talk: Talk, core: Core, 
 
 
 async def test_rules_refuse_nonsense(talk: Talk, code: str) -> None:
-    assert "Use /rules size" in await talk.say(OLIVIA, "/rules size 9")
+    assert "“9” is not a value for size. Group size is 2, 3 or 4" in await talk.say(OLIVIA, "/rules size 9")
+    for line, answer in [
+        ("/rules size 2.5", "Group size is 2, 3 or 4"),
+        ("/rules cap 0", "whole number from 1 to 4, or off"),
+        ("/rules cap 99999999999999999999", "whole number from 1 to 4, or off"),
+        ("/rules tz nan", "whole number of hours from 0 to 24"),
+        ("/rules tz -3", "whole number of hours from 0 to 24"),
+        ("/rules roles recruiter/recruiter", "two different roles"),
+        ("/rules optin maybe", "on or off"),
+        ("/rules bogus 1", "“bogus” is not a rule I know. Use /rules size"),
+    ]:
+        assert answer in await talk.say(OLIVIA, line), line
+    assert "Roles that meet across: none" in await talk.say(OLIVIA, "/rules")  # nothing above was changed
     assert "Use /starter INTEREST" in await talk.say(OLIVIA, "/starter nothing here")
     assert "Use /match to preview" in await talk.say(OLIVIA, "/match later")
     await talk.say(person("Zed"), f"/join {code}")
