@@ -28,7 +28,9 @@ async def test_moving_the_event_moves_its_slots_and_meetings(room: Room) -> None
     [booked] = [m for u, m in await room.deliver() if u == "alice" and m.attachments]
     [first] = icalendar.Calendar.from_ical(booked.attachments[0].data).walk("VEVENT")
 
-    assert "now starts Thu 17 Dec 2026, 18:30" in await room.talk.say(OLIVIA, "/move 2026-12-17 18:30")
+    asked = await room.talk.say(OLIVIA, "/move 2026-12-17 18:30")
+    assert "Members with a booked meeting get its new time" in asked  # /move asks first
+    assert "now starts Thu 17 Dec 2026, 18:30" in await room.talk.press(OLIVIA, "Yes, move the event")
     out = await room.deliver()
     for user in ("alice", "bob"):
         notices = [m.plain_text() for u, m in out if u == user and not m.attachments]
