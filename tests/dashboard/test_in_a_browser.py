@@ -65,11 +65,16 @@ async def test_an_organiser_signs_in_reads_filters_moves_and_broadcasts(site: Si
     # Attendees: filters (applied as each choice changes), search, and the count.
     await page.get_by_role("link", name="Attendees").click()
     await expect(page.locator("#count")).to_contain_text("Showing 10 of 10")
+    await page.wait_for_load_state("load")
     await shoot(page, "04-attendees")
     await page.get_by_label("Status").select_option("active")
     await expect(page.locator("#count")).to_contain_text("Showing 8 of 10")  # not Hal (left), not Jo (paused)
+    # The filter reloaded the page: its deferred script must have wired the next select before we change it
+    # (on a loaded machine the change came first and was lost: "Showing 8 of 10" stayed).
+    await page.wait_for_load_state("load")
     await page.get_by_label("Interest").select_option("Python")
     await expect(page.locator("#count")).to_contain_text("Showing 4 of 10")
+    await page.wait_for_load_state("load")
     names = await page.locator("table#attendees tbody th").all_inner_texts()
     assert [name.split()[0] for name in names] == ["Ann", "Ben", "Dev", "Fay"]
     await page.get_by_label("Met their match").select_option("yes")
