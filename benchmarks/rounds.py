@@ -31,7 +31,7 @@ from benchmarks.scratch import DEFAULT_PG, scratch_url
 from bot.clock import SystemClock
 from bot.context import Policy
 from bot.core import Core
-from bot.messages import Command
+from bot.messages import ButtonPress, Command
 from storage.database import Database
 from storage.models import OutboxMessage
 
@@ -39,10 +39,21 @@ GOALS = {10_000: 3.0, 100_000: 40.0}
 
 
 async def _timed(core: Core, database: Database, command: str, args: str) -> dict[str, Any]:
+    return await _timed_incoming(core, database, Command(ORGANISER, command, args))
+
+
+async def _timed_broadcast(core: Core, database: Database, text: str) -> dict[str, Any]:
+    """The broadcast is previewed first; what is measured is pressing its Send, to every message queued."""
+    preview = await core.handle(Command(ORGANISER, "broadcast", text))
+    send = next(b for row in preview[0].message.buttons for b in row if b.label == "Send")
+    return await _timed_incoming(core, database, ButtonPress(ORGANISER, send.action, send.value))
+
+
+async def _timed_incoming(core: Core, database: Database, incoming: Command | ButtonPress) -> dict[str, Any]:
     with counting(database.engine) as statements:
         async with LoopLag() as lag:
             started = time.perf_counter()
-            actions = await core.handle(Command(ORGANISER, command, args))
+            actions = await core.handle(incoming)
             elapsed = time.perf_counter() - started
     return {
         "seconds": elapsed,
@@ -81,7 +92,7 @@ async def _case(url: str, broadcast: bool) -> dict[str, Any]:
     figures["matcher_peak_rss_mb"] = matched.peak_mb
     figures["matcher_seconds"] = matched.seconds
     if broadcast:
-        figures["broadcast"] = await _timed(core, database, "broadcast", "Doors open at 18:00. See you there!")
+        figures["broadcast"] = await _timed_broadcast(core, database, "Doors open at 18:00. See you there!")
         async with database.read() as session:
             total = await session.scalar(select(func.count()).select_from(OutboxMessage))
         figures["broadcast"]["queued"] = (total or 0) - (after_round or 0)
@@ -114,9 +125,10 @@ async def run(sizes: list[int], databases: list[str], pg_url: str) -> None:
                 seeded = time.perf_counter() - started
                 figures = json.loads(_child("--measure", url, "1" if size <= 10_000 else "0").splitlines()[-1])
             _report(backend, size, seeded, figures)
-            # One intro (or a left-out note) per member; a broadcast to each member and the organiser's progress.
+            # One intro (or a left-out note) per member and the organiser's delivery report; a broadcast to each
+            # member and the organiser's progress.
             if (
-                figures["round"]["queued"] != size
+                figures["round"]["queued"] != size + 1
                 or figures.get("broadcast", {"queued": size + 1})["queued"] != size + 1
             ):
                 raise SystemExit(f"messages missing: {figures}")
