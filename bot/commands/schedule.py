@@ -221,4 +221,6 @@ async def _yes_or_no(ctx: Context, value: str) -> tuple[Participant, str]:
     participant = await event_queries.participant(ctx.session, number, member.id) if number is not None else None
     if participant is None or answer not in ("yes", "no"):
         raise UserError("That question is no longer open.")
+    if participant.left_at is not None:  # their answer would count in nothing, so it must not look taken
+        raise UserError("You've left this event, so that question is no longer open. Nothing was changed.")
     return participant, answer

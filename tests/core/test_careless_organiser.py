@@ -11,7 +11,7 @@ from bot.campaign.runner import CampaignRunner
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.messages import ButtonPress, Message
-from storage.models import CampaignStep, OutboxMessage
+from storage.models import CampaignStep, OutboxMessage, Participant
 from tests.core.conftest import ALICE, OLIVIA
 from tests.core.test_rounds import _members_answer
 from tests.fakes import Talk, person
@@ -183,3 +183,16 @@ async def test_a_community_or_an_event_that_took_place_is_not_moved(
     async with core.database.transaction() as session:
         starts = (await session.scalars(select(CampaignStep.due_at).where(CampaignStep.key == "intros"))).all()
     assert all(s.replace(tzinfo=UTC) < datetime(2026, 12, 13, tzinfo=UTC) for s in starts)
+
+
+async def test_a_member_who_left_cannot_answer_whether_they_came(talk: Talk, core: Core, code: str) -> None:
+    await talk.say(ALICE, f"/join {code}")
+    await talk.say(ALICE, "/leave")
+    async with core.database.transaction() as session:
+        event_id = await session.scalar(select(Participant.event_id))
+    for action in ("attended", "rsvp"):
+        [answer] = await core.handle(ButtonPress(ALICE, action, f"{event_id}.yes"))
+        assert "You've left this event" in answer.message.plain_text()  # was: "Glad you made it! 🙌"
+    async with core.database.transaction() as session:
+        left = (await session.scalars(select(Participant))).one()
+    assert left.attended is None and left.rsvp is None
