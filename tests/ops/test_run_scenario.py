@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -24,6 +26,16 @@ from tests.slack.stand_in import SlackStandIn
 from tests.telegram.conftest import button_data
 from tests.telegram.stand_in import TOKEN as TELEGRAM_TOKEN
 from tests.telegram.stand_in import StandIn, User
+
+
+class TickingClock:
+    """Real time, as if it had started at ``start``."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self.began = start, time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.began)
 
 
 async def _eventually(condition: object, within: float = 15.0) -> None:
@@ -55,7 +67,10 @@ async def test_a_cross_platform_scenario_through_run_logs_no_secret(tmp_path: Pa
     log = io.StringIO()
     configure_logging("DEBUG", log, secrets=secrets_from(settings))
     stop, started = asyncio.Event(), asyncio.Queue[Running]()
-    server = asyncio.create_task(serve(settings, stop=stop, started=started))
+    # Midday in London, ticking in real time: messages to members wait for their waking hours, so the wall
+    # clock's hour must not decide whether the broadcast arrives within the test.
+    clock = TickingClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    server = asyncio.create_task(serve(settings, stop=stop, started=started, clock=clock))
     try:
         running = await asyncio.wait_for(started.get(), timeout=30)
         olivia = User(4242, "Olivia", username="olivia")
