@@ -19,6 +19,7 @@ from bot.campaign.plan import (
 )
 from bot.campaign.timing import step_due
 from bot.commands import confirmations, outcomes
+from bot.commands.organising import new_event_row, require_creator
 from bot.context import Context
 from bot.errors import UserError
 from bot.meetings.booking import free_member
@@ -161,8 +162,6 @@ async def confirmed_move(ctx: Context, event: Event, payload: dict[str, Any], co
 
 async def newcommunity(ctx: Context, args: str) -> None:
     """A community without a date: recurring rounds on a weekday and hour in its time zone."""
-    from bot.commands.organising import new_event_row, require_creator
-
     require_creator(ctx)
     parts = parsing.split_args(args)
     if (
