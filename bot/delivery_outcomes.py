@@ -19,10 +19,9 @@ from bot.errors import (
     TransientDeliveryError,
 )
 from bot.messages import MessageBuilder, bold
-from storage import events as event_queries
-from storage import outbox
+from bot.organiser_notes import tell_organisers
 from storage.models import Event, Member, MemberStatus, OutboxStatus
-from storage.outbox import Claimed, NewMessage
+from storage.outbox import Claimed
 
 MAX_ATTEMPTS = 5
 Outcome = Literal["sent", "unreachable", "failed", "uncertain", "retrying", "deferred"]
@@ -76,9 +75,4 @@ async def apply_consequences(session: AsyncSession, row: Claimed, result: Result
             return
         note = MessageBuilder().line("⚠️ I couldn't post to the chat linked to ", bold(event.name), ".")
         note.line("Invite me to that channel (or /unlink it), then send the broadcast again.")
-        payload = note.build().to_dict()
-        notes = [
-            NewMessage(f"channel-unavailable:{row.id}:{m.id}", m.platform, m.platform_user_id, payload, m.id, event.id)
-            for m in await event_queries.organisers(session, event.id)
-        ]
-        await outbox.enqueue(session, notes, now)
+        await tell_organisers(session, event, f"channel-unavailable:{row.id}", note.build(), now)
