@@ -222,7 +222,7 @@ class TelegramAdapter:
     async def _on_update(self, update: Update, context: Context) -> None:
         query = update.callback_query
         try:
-            incoming = translate(update, self.application.bot.username)
+            incoming = translate(update, self.application.bot.username, self.core.router.commands.keys())
             if incoming is None:
                 return
             try:
