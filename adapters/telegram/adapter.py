@@ -299,7 +299,10 @@ class TelegramAdapter:
 
     async def _post(self, chat_id: int, message: Message, topic: int | None = None) -> TelegramMessage:
         """Send the message's parts (the keyboard rides on the last, which is returned), then any QR code, then
-        its files. ``topic``: the forum topic to answer in (where the command came from)."""
+        its files. ``topic``: the forum topic to answer in (where the command came from). A file whose caption
+        is the whole text (a calendar file) goes alone, its caption shown once."""
+        if _captioned_file(message):
+            return await self._upload(chat_id, message.attachments[0], topic)
         sent = [await self._send_part(chat_id, part, topic) for part in self._parts(message)]
         if message.invite_code is not None:
             await self._send_qr(chat_id, message.invite_code)
@@ -310,15 +313,17 @@ class TelegramAdapter:
     async def _send_file(self, chat_id: int, attachment: Attachment) -> None:
         """An image as a photo (sendPhoto), anything else as a document. Best effort, as the QR code: the text
         has gone, and raising now would make the outbox send the text again."""
-        upload = InputFile(attachment.data, filename=attachment.filename)
-        caption = attachment.caption[:CAPTION_LIMIT] or None
         try:
-            if attachment.content_type == "image/png":
-                await self.application.bot.send_photo(chat_id, upload, caption=caption)
-            else:
-                await self.application.bot.send_document(chat_id, upload, caption=caption)
+            await self._upload(chat_id, attachment)
         except TelegramError:
             log.warning("could not send a file", exc_info=True, extra={"file": attachment.filename})
+
+    async def _upload(self, chat_id: int, attachment: Attachment, topic: int | None = None) -> TelegramMessage:
+        upload = InputFile(attachment.data, filename=attachment.filename)
+        caption = attachment.caption[:CAPTION_LIMIT] or None
+        if attachment.content_type == "image/png":
+            return await self.application.bot.send_photo(chat_id, upload, caption=caption, message_thread_id=topic)
+        return await self.application.bot.send_document(chat_id, upload, caption=caption, message_thread_id=topic)
 
     async def _send_part(self, chat_id: int, part: Rendered, topic: int | None = None) -> TelegramMessage:
         sent: TelegramMessage = await self.application.bot.send_message(
@@ -362,6 +367,14 @@ class TelegramAdapter:
                 raise
         for part in rest:
             await self._send_part(chat_id, part)
+
+
+def _captioned_file(message: Message) -> bool:
+    """One file whose caption says all the text does (no buttons, no invitation): sent as that file alone."""
+    if len(message.attachments) != 1 or message.buttons or message.invite_code is not None:
+        return False
+    caption = message.attachments[0].caption
+    return bool(caption) and len(caption) <= CAPTION_LIMIT and caption == message.plain_text()
 
 
 def _recorded(data: dict[str, object]) -> NewUpdate:
