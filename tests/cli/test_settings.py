@@ -47,13 +47,23 @@ def test_every_subcommand_help_lists_its_options_and_environment(command: str) -
         assert "environment variables read:\n  ICEBREAKER_DATABASE_URL" in result.stdout
 
 
-def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("platform", ["telegram", "slack"])
+def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path, platform: str) -> None:
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")} | {
-        "ICEBREAKER_TELEGRAM_TOKEN": "123:abc",
-        "ICEBREAKER_TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
+    settings = {
+        "telegram": {
+            "ICEBREAKER_TELEGRAM_TOKEN": "123:abc",
+            "ICEBREAKER_TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
+        },
+        "slack": {
+            "ICEBREAKER_SLACK_BOT_TOKEN": "xoxb-1",
+            "ICEBREAKER_SLACK_SIGNING_SECRET": "secret",
+            "ICEBREAKER_SLACK_API_URL": f"http://127.0.0.1:{port}/api/",
+        },
+    }[platform]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")} | settings | {
         "ICEBREAKER_HTTP_PORT": "0",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
     }
@@ -68,7 +78,7 @@ def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path) -
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout  # was: a traceback from httpx through PTB
-    lines = [line for line in result.stderr.splitlines() if "Could not start telegram" in line]
+    lines = [line for line in result.stderr.splitlines() if f"Could not start {platform}" in line]
     assert len(lines) == 1 and "Check its token and that its API can be reached from here." in lines[0]
 
 
