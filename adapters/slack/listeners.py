@@ -4,8 +4,9 @@ With an inbox (always under ``icebreaker run``), events (``event_callback``: mes
 of the core's buttons (``block_actions`` with an ``ib.*`` action) are committed to the inbox before Bolt's
 ack is sent, and handled by whichever replica's inbox worker claims them, one person's in order; the mark
 "handled" commits with the core's transaction. Slash commands, App Home buttons, a broadcast preview's Edit
-(it opens a modal prefilled with the draft) and modal submissions are still acknowledged first and handled after (a modal must be opened, or a submission answered, within Slack's
-3 seconds): a replica killed in between loses that one.
+(it opens a modal prefilled with the draft) and modal submissions are still acknowledged first and handled
+after (a modal must be opened, or a submission answered, within Slack's 3 seconds): a replica killed in
+between loses that one.
 
 With ``process_before_response=False`` (the default), Bolt's asyncio runner starts each listener as a task
 and answers Slack as soon as ``ack()`` is called, so slow work after the ack never delays the 3-second

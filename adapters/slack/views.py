@@ -101,9 +101,7 @@ def _broadcast(draft: Mapping[str, str] | None = None) -> dict[str, Any]:
     day, at = {"type": "datepicker", "action_id": SEND_DATE}, {"type": "timepicker", "action_id": SEND_TIME}
     if draft.get("date") and draft.get("time"):
         day["initial_date"], at["initial_time"] = draft["date"], draft["time"]
-    text = _text_input(
-        TEXT, True, "Doors open at 18:00, see you there!", initial=draft.get("text"), max_length=3000
-    )
+    text = _text_input(TEXT, True, "Doors open at 18:00, see you there!", initial=draft.get("text"), max_length=3000)
     return _modal(
         BROADCAST,
         "Edit broadcast" if draft else "Broadcast",

@@ -178,7 +178,9 @@ class TelegramAdapter:
         ``_readable`` instead of blocking every later update for ever."""
         bot = self.application.bot
         try:
-            updates = await bot.get_updates(offset=offset, timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES)
+            updates = await bot.get_updates(
+                offset=offset, timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
         except (ValueError, TypeError, KeyError, AttributeError):
             with warnings.catch_warnings():  # PTB suggests get_updates, which is what could not read it
                 warnings.simplefilter("ignore", PTBUserWarning)

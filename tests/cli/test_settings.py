@@ -63,10 +63,14 @@ def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path, p
             "ICEBREAKER_SLACK_API_URL": f"http://127.0.0.1:{port}/api/",
         },
     }[platform]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")} | settings | {
-        "ICEBREAKER_HTTP_PORT": "0",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-    }
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")}
+        | settings
+        | {
+            "ICEBREAKER_HTTP_PORT": "0",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        }
+    )
     result = subprocess.run(
         [sys.executable, "-m", "adapters.cli", "run"],
         capture_output=True,

@@ -12,7 +12,9 @@ from tests.telegram.stand_in import StandIn
 from tests.telegram.test_conversation import OLIVIA, create_event
 
 
-async def test_edit_shows_the_draft_as_a_command_to_copy(telegram: Telegram, stand_in: StandIn, sqlite_core: Core) -> None:
+async def test_edit_shows_the_draft_as_a_command_to_copy(
+    telegram: Telegram, stand_in: StandIn, sqlite_core: Core
+) -> None:
     await create_event(telegram)
     [preview] = texts(await telegram.say(OLIVIA, "/broadcast to answered at 2026-12-09 09:00 Doors at 18:00"))
     assert preview.startswith("Preview of your broadcast")
@@ -26,4 +28,6 @@ async def test_edit_shows_the_draft_as_a_command_to_copy(telegram: Telegram, sta
     async with sqlite_core.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     pressed = stand_in.callback_update(OLIVIA, OLIVIA.id, shown["message_id"], send)  # an old client's Send
-    assert texts(await telegram.deliver(pressed)) == ["That preview is out of date (cancelled or replaced). Nothing was sent."]
+    assert texts(await telegram.deliver(pressed)) == [
+        "That preview is out of date (cancelled or replaced). Nothing was sent."
+    ]
