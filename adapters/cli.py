@@ -25,8 +25,8 @@ from storage.database import Database, SchemaOutdated
 
 NO_ADAPTER = (
     "icebreaker run: no platform configured; set ICEBREAKER_TELEGRAM_TOKEN, or ICEBREAKER_SLACK_BOT_TOKEN with "
-    "ICEBREAKER_SLACK_APP_TOKEN (Socket Mode) or ICEBREAKER_SLACK_SIGNING_SECRET (HTTP); without them try "
-    "`icebreaker shell` (see `icebreaker run --help`)."
+    "ICEBREAKER_SLACK_APP_TOKEN (Socket Mode) or ICEBREAKER_SLACK_SIGNING_SECRET (HTTP); or try "
+    "`icebreaker shell` or `icebreaker demo` without them."
 )
 
 
