@@ -92,11 +92,10 @@ class SlackAdapter:
         return self._socket
 
     async def start(self) -> None:
+        """Say hello (auth.test: the bot's user id, for mentions in events read from the inbox). Slack that
+        cannot be reached, or refuses the token, stops the start here: the runtime says so in one line."""
         if self.inbound is not None:
-            try:
-                self.listeners.bot_user_id = str((await self.client.auth_test()).get("user_id") or "") or None
-            except Exception:
-                log.warning("auth.test failed; mentions will keep the bot's name", exc_info=True)
+            self.listeners.bot_user_id = str((await self.client.auth_test()).get("user_id") or "") or None
             self.inbound.start()
         if self.mode == "socket":
             await self.socket_handler().connect_async()  # type: ignore[no-untyped-call]
