@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,14 +45,19 @@ class Core:
         self.links = links
 
     async def handle(
-        self, incoming: Incoming, *, within: Callable[[AsyncSession], Awaitable[None]] | None = None
+        self,
+        incoming: Incoming,
+        *,
+        within: Callable[[AsyncSession], Awaitable[None]] | None = None,
+        keep: Callable[[AsyncSession, Sequence[Action]], Awaitable[None]] | None = None,
     ) -> list[Action]:
         """Handle one incoming event in one transaction; a refusal or a failure changes nothing. Work a handler
         left for after the commit (``Context.after_commit``) runs next, in its own transactions.
 
         ``within`` runs in that same transaction after the handler (the inbox marks the update handled there, so
         its effects and the mark commit together); if it raises :class:`ClaimLost` nothing commits and the error
-        propagates: another worker owns the update now."""
+        propagates: another worker owns the update now. ``keep`` gets the answers so far in that transaction too
+        (``bot.answers`` writes them to the outbox, so they outlive this replica)."""
         if self._observe is not None:
             self._observe(incoming)
         try:
@@ -69,6 +74,8 @@ class Core:
                     session, sender, self.clock, self.policy, member, self._rng, incoming.chat, links=self.links
                 )
                 await self.router.dispatch(ctx, incoming)
+                if keep is not None:
+                    await keep(session, list(ctx.actions))
                 if within is not None:
                     await within(session)
             for job in ctx.later:

@@ -30,30 +30,58 @@ class NewMessage:
 BATCH = 500  # rows per statement: each batch is one await, so a large enqueue never holds the loop for long
 
 
+def _row(message: NewMessage, now: datetime) -> dict[str, Any]:
+    return {
+        "key": message.key,
+        "platform": message.platform,
+        "address": message.address,
+        "address_kind": message.address_kind,
+        "payload": message.payload,
+        "member_id": message.member_id,
+        "event_id": message.event_id,
+        "status": OutboxStatus.QUEUED,
+        "attempts": 0,
+        "not_before": message.not_before or now,
+        "broadcast_id": message.broadcast_id,
+        "created_at": now,
+    }
+
+
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:
     """Insert the messages whose key is new; an existing key is left alone. Returns how many were new."""
     statement = insert_skipping_existing(session, OutboxMessage, ("key",)).returning(OutboxMessage.id)
     new = 0
     for start in range(0, len(messages), BATCH):
-        rows = [
-            {
-                "key": m.key,
-                "platform": m.platform,
-                "address": m.address,
-                "address_kind": m.address_kind,
-                "payload": m.payload,
-                "member_id": m.member_id,
-                "event_id": m.event_id,
-                "status": OutboxStatus.QUEUED,
-                "attempts": 0,
-                "not_before": m.not_before or now,
-                "broadcast_id": m.broadcast_id,
-                "created_at": now,
-            }
-            for m in messages[start : start + BATCH]
-        ]
+        rows = [_row(m, now) for m in messages[start : start + BATCH]]
         new += len((await session.execute(statement, rows)).all())
     return new
+
+
+async def hold(
+    session: AsyncSession, messages: Sequence[NewMessage], now: datetime, worker_id: str, lease: timedelta
+) -> dict[str, int]:
+    """Insert messages already claimed by ``worker_id`` (which sends them itself, at once); returns the new
+    rows' ids by key. If that worker dies before sending, its lease runs out and recovery queues them for any
+    worker, as for any claimed row."""
+    if not messages:
+        return {}
+    held = {"status": OutboxStatus.CLAIMED, "attempts": 1, "claimed_by": worker_id, "lease_until": now + lease}
+    statement = insert_skipping_existing(session, OutboxMessage, ("key",)).returning(
+        OutboxMessage.key, OutboxMessage.id
+    )
+    rows = [_row(m, now) | held for m in messages]
+    return {key: row_id for key, row_id in (await session.execute(statement, rows)).all()}
+
+
+async def settle(session: AsyncSession, row_id: int, worker_id: str, values: dict[str, Any]) -> bool:
+    """Record a send's outcome, only while the row is still this worker's (another's outcome wins)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker_id)
+        .values(**values, lease_until=None)
+        .returning(OutboxMessage.id)
+    )
+    return result.first() is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from adapters.telegram.render import Rendered, deep_link, qr_png, render, split
 from adapters.telegram.translate import topic_of, translate
+from bot.answers import HeldAnswers
 from bot.budget import SharedBudget
 from bot.core import Core
 from bot.errors import (
@@ -53,7 +54,7 @@ from bot.errors import (
     TransientDeliveryError,
 )
 from bot.inbound import Completion, Inbound
-from bot.messages import Address, Attachment, EditOrigin, Message
+from bot.messages import Action, Address, Attachment, EditOrigin, Message
 from bot.port import Delivered
 from storage import outbox
 from storage.inbox import ClaimedUpdate, NewUpdate
@@ -238,34 +239,70 @@ class TelegramAdapter:
         query = update.callback_query
         try:
             incoming = translate(update, self.application.bot.username, self.core.router.commands.keys())
+            chat = update.effective_chat
             if incoming is None:
                 return
+            completion = _handling.get()
+            held = None
+            if completion is not None and chat is not None:  # from the inbox: the answers outlive this replica
+                held = HeldAnswers(
+                    self.core.database,
+                    self.core.clock,
+                    self.inbound.worker_id,
+                    platform=PLATFORM,
+                    chat=str(chat.id),
+                    address_kind="member" if chat.type == "private" else "channel",
+                    update_id=str(update.update_id),
+                )
             try:
-                actions = await self.core.handle(incoming, within=_handling.get())
+                actions = await self.core.handle(incoming, within=completion, keep=held.keep if held else None)
             except ClaimLost:
                 log.warning("update taken over by another replica", extra={"update": update.update_id})
                 return
-            chat = update.effective_chat
             for number, action in enumerate(actions):
                 if chat is None:
                     break
-                is_group = chat.type != "private"
-                try:
-                    if self.budget is not None:  # answers wait in the same line as the outbox's sends
-                        await self.budget.wait_turn(PLATFORM, str(chat.id), is_group)
-                    origin = query.message if query is not None else None
-                    if isinstance(action, EditOrigin) and isinstance(origin, TelegramMessage):
-                        await self._replace(origin.chat_id, origin.message_id, action.message)
-                    else:
-                        await self._post(chat.id, action.message, topic_of(update))
-                except RetryAfter as refused:
-                    await self._answer_later(update.update_id, number, chat.id, is_group, action.message, refused)
-                except TelegramError:
-                    log.warning("could not answer an update", exc_info=True, extra={"update": update.update_id})
+                if held is not None and held.holds(number, action):
+                    await self._send_held(held, number, action.message, chat.id, chat.type != "private", update)
+                else:
+                    await self._answer(update, number, action, chat.id, chat.type != "private")
         finally:
             if query is not None:
                 with contextlib.suppress(TelegramError):
                     await query.answer()
+
+    async def _send_held(
+        self, held: HeldAnswers, number: int, message: Message, chat_id: int, is_group: bool, update: Update
+    ) -> None:
+        """An answer kept in the outbox: its turn in the shared budget, then sent through the row's states."""
+        if self.budget is not None:
+            await self.budget.wait_turn(PLATFORM, str(chat_id), is_group)
+        if not await held.start(number):
+            return  # this replica was too slow: another one's delivery has it
+        try:
+            sent = await self._post(chat_id, message, topic_of(update))
+        except TelegramError as error:
+            if not isinstance(error, RetryAfter):
+                log.warning("could not answer an update", exc_info=True, extra={"update": update.update_id})
+            await held.failed(number, delivery_error(error))  # a 429 leaves it queued for the delivery loop
+        else:
+            await held.sent(number, str(sent.message_id))
+
+    async def _answer(self, update: Update, number: int, action: Action, chat_id: int, is_group: bool) -> None:
+        """An answer not kept in the outbox (an edit in place, or one given after the commit's work)."""
+        query = update.callback_query
+        try:
+            if self.budget is not None:  # answers wait in the same line as the outbox's sends
+                await self.budget.wait_turn(PLATFORM, str(chat_id), is_group)
+            origin = query.message if query is not None else None
+            if isinstance(action, EditOrigin) and isinstance(origin, TelegramMessage):
+                await self._replace(origin.chat_id, origin.message_id, action.message)
+            else:
+                await self._post(chat_id, action.message, topic_of(update))
+        except RetryAfter as refused:
+            await self._answer_later(update.update_id, number, chat_id, is_group, action.message, refused)
+        except TelegramError:
+            log.warning("could not answer an update", exc_info=True, extra={"update": update.update_id})
 
     async def _answer_later(
         self, update_id: int, number: int, chat_id: int, is_group: bool, message: Message, refused: RetryAfter

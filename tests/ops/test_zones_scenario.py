@@ -289,7 +289,9 @@ async def _zones(world: World) -> dict[str, str]:
 async def _rows(world: World) -> list[tuple[OutboxMessage, list[Member]]]:
     async with world.database.transaction() as session:
         members = {(m.platform, m.platform_user_id): m for m in (await session.scalars(select(Member))).all()}
-        rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.address_kind != "channel"))).all()
+        # answers to what a member wrote go when they wrote; only what the bot sends unasked must wait for day
+        unasked = (OutboxMessage.address_kind != "channel") & ~OutboxMessage.key.like("reply:%")
+        rows = (await session.scalars(select(OutboxMessage).where(unasked))).all()
     return [(row, [members[(row.platform, user)] for user in row.address.split(",")]) for row in rows]
 
 

@@ -26,7 +26,9 @@ async def test_edit_shows_the_draft_as_a_command_to_copy(
     ]
     assert "reply_markup" not in stand_in.bot_messages(OLIVIA.id)[-1]  # no Send left to press on it
     async with sqlite_core.database.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        # nothing queued for the members (the organiser's own answers are kept in the outbox as they go)
+        queued = ~OutboxMessage.key.like("reply:%")
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage).where(queued)) == 0
     pressed = stand_in.callback_update(OLIVIA, OLIVIA.id, shown["message_id"], send)  # an old client's Send
     assert texts(await telegram.deliver(pressed)) == [
         "That preview is out of date (cancelled or replaced). Nothing was sent."
