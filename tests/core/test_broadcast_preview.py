@@ -103,6 +103,7 @@ async def test_send_acts_on_the_audience_the_preview_counted(talk: Talk, core: C
     await _joined(talk, code)
     assert "(2 people)" in await talk.say(OLIVIA, "/broadcast Hello")
     await talk.say(BOB, "/leave")
+    await talk.press(BOB, "Leave")
     changed = await talk.press(OLIVIA, "Send")
     assert "has changed since that preview; nothing was sent" in changed and "(1 person)" in changed
     assert await _outbox(core) == []
