@@ -64,9 +64,8 @@ async def _ask_or_send(ctx: Context, event: Event, note: str = "") -> None:
         builder.line(
             f"Round {last} of ", bold(event.name), f" went out {sent_at:%a %d %b, %H:%M} to {plural(placed, 'member')}."
         )
-        builder.line(
-            "Another round introduces everyone again, to new people (nobody gets the same introduction twice)."
-        )
+        again = " (nobody gets the same introduction twice)" if event.recurrence is None else ""
+        builder.line(f"Another round introduces everyone again, to new people{again}.")
     if facts["step"] is not None:
         due = datetime.fromisoformat(facts["step"]).astimezone(zone)
         builder.line(
@@ -100,7 +99,7 @@ async def confirmed_round(ctx: Context, event: Event, payload: dict[str, Any], c
     if facts["last"] != payload.get("last") or facts["step"] != payload.get("step") or number != payload.get("number"):
         await _ask_or_send(ctx, event, "Things changed since I asked.")
         return
-    ctx.edit(MessageBuilder().line(f"Sending round {number} of ", bold(event.name), "…").build())
+    ctx.edit(MessageBuilder().line(f"Yes to round {number} of ", bold(event.name), ".").build())  # the round says more
     ctx.after_commit(RoundJob(event.id, send=True, number=number))
 
 

@@ -144,7 +144,8 @@ async def confirmed_leave(ctx: Context, event: Event, payload: dict[str, Any], c
     ctx.queued += await free_member(ctx.session, member, event.id, ctx.clock.now(), named=True)
     remaining = await event_queries.joined_by(ctx.session, member.id)
     others = [e for e in remaining if e.id != event.id]
-    member.current_event_id = others[0].id if others else None
+    if member.current_event_id in (event.id, None):  # switched to another event since asking: it stays current
+        member.current_event_id = others[0].id if others else None
     if not others and not await event_queries.organised_by(ctx.session, member.id):
         member.status = MemberStatus.LEFT
     builder = MessageBuilder().line("You've left ", bold(event.name), ". No more introductions for it.")
