@@ -60,6 +60,8 @@ def _show_preview(
         builder.line(
             f"When: {checked.when.astimezone(ZoneInfo(event.time_zone)):%a %d %b %Y %H:%M} ({event.time_zone})"
         )
+    if checked.nobody_now and checked.when is not None:
+        builder.line(italic("Nobody is in it right now: it goes to whoever is in it then (if nobody, to no one)."))
     if checked.asleep:
         builder.line(
             f"{checked.asleep} of them {'is' if checked.asleep == 1 else 'are'} in their quiet hours then"

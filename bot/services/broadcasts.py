@@ -80,9 +80,15 @@ class Preview:
     asleep: int = 0  # of the recipients, those in their quiet hours then: they get it at 08:00 their time
 
     @property
-    def empty(self) -> bool:
-        """Nobody would get it (no linked chat either): there is nothing to send."""
+    def nobody_now(self) -> bool:
+        """Nobody is in its audience now (and there is no linked chat to post it to)."""
         return self.recipients == 0 and not self.via_channel
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to send: nobody would get it now. (A scheduled one is counted again when it goes out, so an
+        audience that fills by then, say "rsvp-yes" before the reminder asked, can still be scheduled.)"""
+        return self.nobody_now and self.when is None
 
 
 @dataclass(frozen=True, slots=True)

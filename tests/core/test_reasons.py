@@ -45,8 +45,17 @@ def _agree(preview: dict[str, str], platform: RecordingPlatform) -> None:
             assert _why(_last_with(platform, name.lower(), "hi")) == why, (name, why)
 
 
-async def test_a_repeat_pair_is_told_they_met_before(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
-    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
+async def _community(talk: Talk) -> str:
+    """A community: its weekly rounds may repeat a pair when nothing else is possible (a dated event never does)."""
+    created = await talk.say(OLIVIA, '/newcommunity "Python London" weekly tue 10:00 Europe/London')
+    found = re.search(r"Join code: (\w+)", created)
+    assert found, created
+    await talk.say(OLIVIA, "/poll Python, Hiking")
+    return found[1]
+
+
+async def test_a_repeat_pair_is_told_they_met_before(talk: Talk, core: Core, clock: ManualClock) -> None:
+    await _members_answer(talk, await _community(talk), {"Alice": ["Python"], "Bob": ["Python"]})
     await talk.match_now(OLIVIA)
     clock.advance(timedelta(days=7))
     preview, platform = await _round(talk, core, clock)
@@ -57,9 +66,9 @@ async def test_a_repeat_pair_is_told_they_met_before(talk: Talk, core: Core, cod
 
 
 async def test_a_repeat_without_shared_interests_claims_nothing_new(
-    talk: Talk, core: Core, code: str, clock: ManualClock
+    talk: Talk, core: Core, clock: ManualClock
 ) -> None:
-    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Hiking"]})
+    await _members_answer(talk, await _community(talk), {"Alice": ["Python"], "Bob": ["Hiking"]})
     await talk.match_now(OLIVIA)
     first = _why(_last_with(await _deliver(core, clock), "alice", "hi"))
     assert first == "no shared interest this time, so I picked someone you haven't met yet."
