@@ -103,3 +103,10 @@ async def build(
                 choices += [{"member_id": member_id, "option_id": option_id} for option_id in picked]
             await session.execute(insert(MemberInterest), choices)
     return Community(event_id, code)
+
+
+async def intros_by_hand(database: Database, organiser: Sender = ORGANISER, clock: Clock | None = None) -> None:
+    """Turn the campaign's own intros step off (of the organiser's current event, the last built): ``/match now``
+    (what is measured) then runs at once, instead of first asking whether to make that step moot."""
+    core = Core(database, clock or SystemClock(), Policy())
+    await core.handle(Command(organiser, "schedule", "off intros"))

@@ -22,7 +22,7 @@ import time
 
 import aiohttp
 
-from benchmarks.community import build
+from benchmarks.community import build, intros_by_hand
 from benchmarks.scratch import DEFAULT_PG, scratch_url
 from bot.messages import Sender
 from storage.database import Database
@@ -69,6 +69,7 @@ async def case(url: str, members: int) -> dict[str, float]:
     database = Database(url)
     organiser = Sender("telegram", str(ORGANISER.id), ORGANISER.first_name)
     await build(database, members, platform="telegram", organiser=organiser)
+    await intros_by_hand(database, organiser)
     await database.dispose()
     stand_in = StandIn()
     await stand_in.start()

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from benchmarks.community import ORGANISER, build
+from benchmarks.community import ORGANISER, build, intros_by_hand
 from benchmarks.probe import LoopLag, counting, peak_rss_mb
 from benchmarks.scratch import DEFAULT_PG, scratch_url
 from bot.clock import SystemClock
@@ -103,6 +103,7 @@ async def _case(url: str, broadcast: bool) -> dict[str, Any]:
 async def _seed(url: str, members: int) -> None:
     database = Database(url)
     await build(database, members)
+    await intros_by_hand(database)
     await database.dispose()
 
 

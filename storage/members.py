@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Text, bindparam, cast, delete, literal, select
@@ -15,10 +16,28 @@ NAME_LIMIT = 100
 HANDLE_LIMIT = 64
 
 
+FALLBACK_NAME = "Someone"
+# Letters and symbols that render as nothing (Hangul fillers, the braille blank, Khmer inherent vowels).
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+
+
 def clip(value: str, limit: int) -> str:
     """Keep a platform-supplied string within its column, marking the cut with an ellipsis."""
     value = " ".join(value.split())
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def is_visible(value: str) -> bool:
+    """Whether a person would see anything of ``value``: at least one letter, digit, punctuation mark or symbol
+    that is not a blank glyph. Zero-width characters (Cf), spaces (Z*), combining marks alone (M*) and control
+    characters (C*) show nothing, so a name made only of them reads as no name at all."""
+    return any(unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_GLYPHS for ch in value)
+
+
+def person_name(value: str | None, limit: int = NAME_LIMIT) -> str:
+    """A platform-supplied name or handle as stored: clipped, and empty when nothing of it would show."""
+    name = clip(value or "", limit)
+    return name if is_visible(name) else ""
 
 
 # Built once: every incoming event starts with this lookup, and building a statement costs more than running it.
@@ -54,8 +73,8 @@ async def enrol(
         insert_skipping_existing(session, Member, ("platform", "platform_user_id")).values(
             platform=platform,
             platform_user_id=user_id,
-            display_name=clip(display_name, NAME_LIMIT) or "Someone",
-            handle=clip(handle, HANDLE_LIMIT) if handle else None,
+            display_name=person_name(display_name) or FALLBACK_NAME,
+            handle=person_name(handle, HANDLE_LIMIT) or None,
             language=(language or "")[:16] or None,
             time_zone=time_zone,
             time_zone_source=TimeZoneSource.PLATFORM if time_zone else None,
@@ -72,10 +91,10 @@ async def enrol(
 
 def refresh_profile(member: Member, display_name: str, handle: str | None, time_zone: str | None = None) -> None:
     """Platforms are the source of truth for names, and for the time zone unless the member set their own."""
-    name = clip(display_name, NAME_LIMIT) or member.display_name
+    name = person_name(display_name) or person_name(member.display_name) or FALLBACK_NAME
     if name != member.display_name:
         member.display_name = name
-    new_handle = clip(handle, HANDLE_LIMIT) if handle else None
+    new_handle = person_name(handle, HANDLE_LIMIT) or None
     if new_handle != member.handle:
         member.handle = new_handle
     if time_zone and member.time_zone_source != TimeZoneSource.MEMBER and member.time_zone != time_zone:

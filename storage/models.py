@@ -318,7 +318,9 @@ class CampaignStep(Base):
 class BroadcastState(StrEnum):
     DRAFT = "draft"  # previewed in the chat, waiting for the organiser's Send
     CONFIRMED = "confirmed"  # sent, or scheduled (its campaign step)
-    DROPPED = "dropped"  # the preview was cancelled, edited or replaced: it never goes out
+    DROPPED = "dropped"  # the preview was replaced (a newer one, or the audience changed): it never goes out
+    CANCELLED = "cancelled"  # its organiser pressed the preview's Cancel
+    EDITED = "edited"  # its organiser pressed the preview's Edit (and got the command back to change)
 
 
 class Broadcast(Base):

@@ -149,3 +149,23 @@ async def introduced_anyone(session: AsyncSession, event_id: int) -> bool:
     """Whether a round of the event made at least one group (a round of nobody leaves the campaign's intros to do)."""
     made = select(IntroGroup.id).join(Round, Round.id == IntroGroup.round_id).where(Round.event_id == event_id)
     return await session.scalar(made.limit(1)) is not None
+
+
+async def introduced_pairs(session: AsyncSession, event_id: int) -> set[tuple[int, int]]:
+    """Every pair introduced in the event's rounds so far, as (smaller id, larger id)."""
+    rows = await session.execute(
+        select(IntroHistory.member_a, IntroHistory.member_b).where(IntroHistory.event_id == event_id)
+    )
+    return {(min(a, b), max(a, b)) for a, b in rows.all()}
+
+
+async def latest(session: AsyncSession, event_id: int) -> Round | None:
+    """The event's most recent complete round, if any."""
+    query = select(Round).where(Round.event_id == event_id, Round.completed_at.is_not(None))
+    return await session.scalar(query.order_by(Round.number.desc()).limit(1))
+
+
+async def placed_count(session: AsyncSession, round_id: int) -> int:
+    """How many members the round put in a group."""
+    query = select(func.count()).select_from(Intro).where(Intro.round_id == round_id, Intro.group_id.is_not(None))
+    return int(await session.scalar(query) or 0)

@@ -77,6 +77,19 @@ class Talk:
                 return await self._handle(who, ButtonPress(who, button.action, button.value))
         raise AssertionError(f"{who.user_id} has no button {label!r}: {self.last_buttons.get(who.user_id)}")
 
+    async def press_button(self, who: Sender, button: Button) -> str:
+        """Press a button kept from an earlier message (a stale one, or someone else's)."""
+        return await self._handle(who, ButtonPress(who, button.action, button.value))
+
+    async def match_now(self, who: Sender) -> str:
+        """``/match now``, and Yes when it asks first (a round went out already, or the campaign's intros are
+        still to come); returns everything said, the question included."""
+        said = await self.say(who, "/match now")
+        yes = [b for b in self.last_buttons.get(who.user_id, []) if b.label.startswith("Yes, send round")]
+        if "Send round" not in said or not yes:
+            return said
+        return said + "\n" + await self._handle(who, ButtonPress(who, yes[0].action, yes[0].value))
+
     def button(self, who: Sender, label: str) -> Button:
         for button in self.last_buttons.get(who.user_id, []):
             if button.label.removeprefix("✅ ") == label:

@@ -17,12 +17,13 @@ from bot.campaign.timing import member_delivery
 from bot.context import Policy
 from bot.intros import texts
 from bot.intros.followups import send_followups
+from bot.intros.outlook import intros_outlook
 from bot.intros.rounds import plan_round, run_round
 from bot.messages import Button, Message, MessageBuilder, bold
 from bot.outcomes.draw import holdout_note
 from bot.people import Person
 from bot.services.broadcasts import queue_broadcast
-from bot.views import local_start
+from bot.views import local_start, plural
 from storage import events as event_queries
 from storage import rounds
 from storage.models import (
@@ -119,11 +120,12 @@ async def welcome(run: StepRun) -> str:
     unanswered = {m.id for m in await audience.members_of(run.session, run.event, "unanswered")}
     has_poll = bool(await event_queries.options(run.session, run.event.id))
     note = await holdout_note(run.session, run.event.id)
+    outlook = await intros_outlook(run.session, run.event, run.now)
 
     def build(member: Member) -> Message:
         builder = MessageBuilder().line(bold(run.event.name), f" is two weeks away: {local_start(run.event)}.")
         if has_poll and member.id not in unanswered:
-            builder.line("Thanks for telling me your interests: introductions come a week before the event.")
+            builder.line("Thanks for telling me your interests. ", outlook)
         elif has_poll:
             builder.line("Tell me what you're into and I'll introduce you to people who share it.")
             builder.buttons(Button("Choose my interests", "interests", str(run.event.id)))
@@ -171,7 +173,7 @@ async def intros(run: StepRun, *, repeatable: bool = False) -> str:
     if not plan.result.groups and not plan.result.left_out:
         return "nobody to introduce"
     queued = await run_round(run.session, run.event, plan, run.now, run.policy.group_dm_platforms, run.deliver_at)
-    return f"round {plan.number}: {len(plan.result.groups)} groups, queued {queued}"
+    return f"round {plan.number}: {plural(len(plan.result.groups), 'group')}, queued {queued}"
 
 
 async def say_hi(run: StepRun) -> str:

@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.messages import Button, MessageBuilder, bold, code, italic, text
 from bot.services import broadcasts as service
 from bot.views import plural
-from storage.models import Broadcast, Event
+from storage.models import Broadcast, BroadcastState, Event
 
 SEND, EDIT, DROP, UNSCHEDULE = "bsend", "bedit", "bdrop", "bcancel"
 # Edit where the platform has forms (Slack's modal): the draft's fields to prefill it, then the corrected draft.
@@ -27,17 +27,36 @@ async def broadcast(ctx: Context, args: str) -> None:
     draft = service.parse_command(args)
     organiser = ctx.require_member()
     checked = await service.preview(ctx.session, event, organiser, draft, ctx.clock.now())
+    await _show(ctx, event, checked)
+
+
+async def _show(ctx: Context, event: Event, checked: service.Preview, note: str = "") -> None:
+    """The preview with Send, kept as a draft until then; for an audience of nobody, no draft and no Send."""
+    organiser = ctx.require_member()
+    if checked.empty:
+        nobody = await service.nobody_note(ctx.session, event, organiser, checked.audience)
+        _show_preview(ctx, event, checked, None, " ".join(part for part in (note, nobody) if part))
+        return
     broadcast_id = await service.save_draft(ctx.session, event, organiser, checked, ctx.clock.now())
-    _show_preview(ctx, event, checked, broadcast_id)
+    _show_preview(ctx, event, checked, broadcast_id, note)
 
 
 def _show_preview(
-    ctx: Context, event: Event, checked: service.Preview, broadcast_id: int, note: str = "", *, in_place: bool = False
+    ctx: Context,
+    event: Event,
+    checked: service.Preview,
+    broadcast_id: int | None,
+    note: str = "",
+    *,
+    in_place: bool = False,
 ) -> None:
     builder = MessageBuilder()
     if note:
         builder.line(italic(note))
-    builder.line(bold("Preview of your broadcast"), " — nothing is sent until you press Send.")
+    if broadcast_id is None:
+        builder.line(bold("Preview of your broadcast"), " — nothing was sent.")
+    else:
+        builder.line(bold("Preview of your broadcast"), " — nothing is sent until you press Send.")
     who = "1 person" if checked.recipients == 1 else f"{checked.recipients} people"
     reach = f"the linked chat, plus {who} elsewhere" if checked.via_channel else who
     builder.line(
@@ -49,6 +68,8 @@ def _show_preview(
         builder.line(
             f"When: {checked.when.astimezone(ZoneInfo(event.time_zone)):%a %d %b %Y %H:%M} ({event.time_zone})"
         )
+    if checked.nobody_now and checked.when is not None:
+        builder.line(italic("Nobody is in it right now: it goes to whoever is in it then (if nobody, to no one)."))
     if checked.asleep:
         builder.line(
             f"{checked.asleep} of them {'is' if checked.asleep == 1 else 'are'} in their quiet hours then"
@@ -57,8 +78,9 @@ def _show_preview(
     builder.line("Members will see:")
     for line in checked.message.lines:
         builder.line(*line)
-    value = str(broadcast_id)
-    builder.buttons(Button("Send", SEND, value), Button("Edit", EDIT, value), Button("Cancel", DROP, value))
+    if broadcast_id is not None:
+        value = str(broadcast_id)
+        builder.buttons(Button("Send", SEND, value), Button("Edit", EDIT, value), Button("Cancel", DROP, value))
     (ctx.edit if in_place else ctx.reply)(builder.build())
 
 
@@ -67,8 +89,7 @@ async def send(ctx: Context, value: str) -> None:
     await ctx.require_organiser(event)
     outcome = await service.send_draft(ctx.session, row, event, ctx.require_member(), ctx.clock.now())
     if isinstance(outcome, service.Preview):
-        fresh = await service.save_draft(ctx.session, event, ctx.require_member(), outcome, ctx.clock.now())
-        _show_preview(ctx, event, outcome, fresh, "Who this reaches has changed since that preview; nothing was sent.")
+        await _show(ctx, event, outcome, "Who this reaches has changed since that preview; nothing was sent.")
         return
     ctx.queued += outcome.queued
     if outcome.when is not None:
@@ -87,7 +108,7 @@ async def send(ctx: Context, value: str) -> None:
 
 async def edit(ctx: Context, value: str) -> None:
     row, event = await service.draft_of(ctx.session, _id(value), ctx.require_member())
-    service.drop(row)
+    service.drop(row, BroadcastState.EDITED)
     ctx.edit(
         MessageBuilder()
         .line("Nothing was sent. Change this and send it again:")
@@ -113,13 +134,15 @@ async def revise(ctx: Context, value: str) -> None:
     await ctx.require_organiser(event)
     organiser = ctx.require_member()
     checked = await service.preview(ctx.session, event, organiser, service.parse_command(args), ctx.clock.now())
+    if checked.empty:  # as a new preview of nobody: no Send; the draft stays as it was
+        raise UserError(await service.nobody_note(ctx.session, event, organiser, checked.audience))
     service.revise_draft(row, checked)
     _show_preview(ctx, event, checked, row.id, in_place=True)
 
 
 async def drop(ctx: Context, value: str) -> None:
     row, _ = await service.draft_of(ctx.session, _id(value), ctx.require_member())
-    service.drop(row)
+    service.drop(row, BroadcastState.CANCELLED)
     ctx.edit(text("Cancelled: nothing was sent."))
 
 

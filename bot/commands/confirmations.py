@@ -1,6 +1,6 @@
-"""Consequential organiser actions ask first: the question says what will change, and its Yes acts on exactly
-what it showed, once. A newer question of the same kind makes older ones out of date; so does a change of the
-facts it showed (the handler checks them again and asks anew)."""
+"""Consequential actions (an organiser's, or a member's own, like leaving) ask first: the question says what
+will change, and its Yes acts on exactly what it showed, once. A newer question of the same kind makes older
+ones out of date; so does a change of the facts it showed (the handler checks them again and asks anew)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from storage.models import Confirmation, Event
 
 ACTION = "confirm"
 YES, NO = "yes", "no"
+OWN_CHOICES = frozenset({"leave"})  # what members confirm about themselves: no organiser needed
 OUT_OF_DATE = "That question is out of date, so nothing was changed. Send the command again."
 
 # Acts on a confirmed payload; may raise UserError (nothing changes) or ask again.
@@ -64,5 +65,6 @@ async def answer(handlers: Mapping[str, Confirmed], ctx: Context, value: str) ->
     event = await ctx.session.get(Event, row.event_id)
     if event is None:
         raise UserError(OUT_OF_DATE)
-    await ctx.require_organiser(event)
+    if row.kind not in OWN_CHOICES:
+        await ctx.require_organiser(event)
     await handlers[row.kind](ctx, event, dict(row.payload), row.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import UserError
+from bot.intros.outlook import intros_outlook
 from bot.messages import Button, Message, MessageBuilder, bold, italic
 from bot.parsing import small_int
 from storage import events as event_queries
@@ -62,6 +63,7 @@ async def done(ctx: Context, value: str) -> None:
         participant.answered_at = ctx.clock.now()
     builder = MessageBuilder().line("✅ Saved: ", bold(", ".join(chosen)), ".")
     builder.line("I'll use these to introduce you. Change them any time with /interests.")
+    builder.line(await intros_outlook(ctx.session, event, ctx.clock.now()))
     ctx.edit(builder.build())
 
 

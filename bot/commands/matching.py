@@ -11,22 +11,25 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.campaign.plan import steps_of
 from bot.commands import confirmations
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros import followups, texts
 from bot.intros.candidates import wake_expired_pauses
-from bot.intros.rounds import Plan, Timing, read_pool, run_round_in_steps, solve
+from bot.intros.repeats import MET_EVERYONE
+from bot.intros.rounds import Plan, Timing, introduced_before, only_new, read_pool, run_round_in_steps, solve
 from bot.messages import Button, MessageBuilder, bold, italic
 from bot.outcomes import draw
 from bot.parsing import small_int
-from bot.people import Person
+from bot.people import Person, told_apart
 from bot.views import local_start, plural
 from storage import rounds as round_queries
 from storage.database import Database
-from storage.models import Event, Round
+from storage.models import Event, Round, StepStatus
 
 PREVIEW_LIMIT = 25
+NOTHING_TO_FOLLOW_UP = "No introductions of {} are waiting for a follow-up."
 
 
 async def match(ctx: Context, args: str) -> None:
@@ -34,7 +37,70 @@ async def match(ctx: Context, args: str) -> None:
     mode = args.strip().lower()
     if mode not in ("", "now", "preview"):
         raise UserError("Use /match to preview the groups, or /match now to send the introductions.")
-    ctx.after_commit(RoundJob(event.id, send=mode == "now"))
+    if mode == "now":
+        await _ask_or_send(ctx, event)
+        return
+    ctx.after_commit(RoundJob(event.id, send=False))
+
+
+async def _ask_or_send(ctx: Context, event: Event, note: str = "") -> None:
+    """``/match now`` sends at once, unless it would be another round (one already went out) or make the
+    campaign's own intros moot: then the organiser is told what will happen and asked first."""
+    if await round_queries.unfinished(ctx.session, event.id) is not None:  # finishing one cut short: no question
+        ctx.after_commit(RoundJob(event.id, send=True))
+        return
+    facts = await _round_facts(ctx, event)
+    if facts["last"] is None and facts["step"] is None:
+        ctx.after_commit(RoundJob(event.id, send=True))
+        return
+    number = await round_queries.next_number(ctx.session, event.id)
+    zone = ZoneInfo(event.time_zone)
+    builder = MessageBuilder()
+    if note:
+        builder.line(italic(note))
+    if facts["last"] is not None:
+        last, when, placed = facts["last"]
+        sent_at = datetime.fromisoformat(when).astimezone(zone)
+        builder.line(
+            f"Round {last} of ", bold(event.name), f" went out {sent_at:%a %d %b, %H:%M} to {plural(placed, 'member')}."
+        )
+        again = " (nobody gets the same introduction twice)" if event.recurrence is None else ""
+        builder.line(f"Another round introduces everyone again, to new people{again}.")
+    if facts["step"] is not None:
+        due = datetime.fromisoformat(facts["step"]).astimezone(zone)
+        builder.line(
+            f"The campaign will send the intros on {due:%a %d %b, %H:%M} (see /schedule); "
+            "sending now makes that step moot."
+        )
+    builder.line(f"Send round {number} now?")
+    await confirmations.ask(ctx, event, "round", {**facts, "number": number}, builder, f"Yes, send round {number}")
+
+
+async def _round_facts(ctx: Context, event: Event) -> dict[str, Any]:
+    """What the question about another round shows: the last round sent (number, when, how many placed), and
+    the campaign's intros step still waiting (when), as plain values the confirmation keeps."""
+    last = await round_queries.latest(ctx.session, event.id)
+    shown_last = None
+    if last is not None:
+        shown_last = [last.number, last.created_at.isoformat(), await round_queries.placed_count(ctx.session, last.id)]
+    step = None
+    if last is None and event.recurrence is None:
+        intros = await steps_of(ctx.session, event.id)
+        pending = [s for s in intros if s.kind == "intros" and s.enabled and s.status == StepStatus.PENDING]
+        if pending and pending[0].due_at > ctx.clock.now():
+            step = pending[0].due_at.isoformat()
+    return {"last": shown_last, "step": step}
+
+
+async def confirmed_round(ctx: Context, event: Event, payload: dict[str, Any], confirmation: int) -> None:
+    """The organiser said yes: send the round the question named, unless what it showed changed since."""
+    facts = await _round_facts(ctx, event)
+    number = await round_queries.next_number(ctx.session, event.id)
+    if facts["last"] != payload.get("last") or facts["step"] != payload.get("step") or number != payload.get("number"):
+        await _ask_or_send(ctx, event, "Things changed since I asked.")
+        return
+    ctx.edit(MessageBuilder().line(f"Yes to round {number} of ", bold(event.name), ".").build())  # the round says more
+    ctx.after_commit(RoundJob(event.id, send=True, number=number))
 
 
 async def send_round(ctx: Context, value: str) -> None:
@@ -83,11 +149,21 @@ class RoundJob:
             if unfinished is not None:  # cut short earlier: finish it for whoever it did not reach yet
                 number, placed = unfinished.number, await round_queries.placed(session, unfinished.id)
             number, pool = await read_pool(session, event, now, number, wake_pauses=False, excluding=placed)
+            met = await introduced_before(session, event)
         if not pool.candidates and unfinished is None:
             raise UserError(
                 f"Nobody in {event.name} is ready to be introduced yet (members who joined and aren't paused)."
             )
-        plan = await solve(event.id, number, pool)
+        plan = only_new(await solve(event.id, number, pool), met)
+        if (
+            not plan.result.groups
+            and unfinished is None
+            and any(o.reason == MET_EVERYONE for o in plan.result.left_out)
+        ):
+            raise UserError(
+                f"Everyone ready in {event.name} has already been introduced to everyone they could be matched "
+                f"with, so round {plan.number} would bring nobody new. Nothing was sent."
+            )
         if self.shown is not None and self.shown != fingerprint(plan):
             builder = MessageBuilder().line(
                 italic("The groups would come out differently now than in that preview, so nothing was sent.")
@@ -122,12 +198,13 @@ def fingerprint(plan: Plan) -> str:
 def _preview(event: Event, plan: Plan, timing: Timing, builder: MessageBuilder | None = None) -> MessageBuilder:
     """The groups with the reason each member will read, and, for a group conversation, when it goes out."""
     members = plan.pool.members
+    shown = told_apart(members.values())
     builder = (builder or MessageBuilder()).line(
         bold(f"Preview of round {plan.number}"), " for ", bold(event.name), " (nothing sent yet)"
     )
     for index, group in enumerate(plan.result.groups[:PREVIEW_LIMIT], start=1):
         people = [members[member_id] for member_id in group.members]
-        names = " + ".join(member.display_name for member in people)
+        names = " + ".join(shown[member.id] for member in people)
         why = texts.reason(event, group, people, timing.now)
         builder.line(f"{index}. ", bold(names), f" — score {group.score:.1f} — {why}")
         when = _conversation_time(timing, people)
@@ -137,7 +214,7 @@ def _preview(event: Event, plan: Plan, timing: Timing, builder: MessageBuilder |
     if hidden > 0:
         builder.line(italic(f"… and {plural(hidden, 'more group')}."))
     for left in plan.result.left_out:
-        builder.line("Left out: ", members[left.member_id].display_name, f" — {left.reason}")
+        builder.line("Left out: ", shown[left.member_id], f" — {left.reason}")
     builder.buttons(Button("Send these intros", "sendround", f"{event.id}.{plan.number}.{fingerprint(plan)}"))
     builder.line(italic("Or send /match now."))
     return builder
@@ -167,6 +244,8 @@ async def followup(ctx: Context, args: str) -> None:
     """Ask who met. Before the event (of a dated event), it asks first: the question would be about a meeting
     that has not happened yet, and the campaign asks the day after on its own."""
     event = await ctx.organised_event()
+    if not await followups.waiting(ctx.session, event, ctx.clock.now()):
+        raise UserError(NOTHING_TO_FOLLOW_UP.format(event.name))
     if not event.recurrence and ctx.clock.now() < event.starts_at:
         builder = MessageBuilder().line(bold(event.name), f" hasn't happened yet: it starts {local_start(event)}.")
         builder.line("Asking “did you meet?” now asks members about a meeting that may not have happened yet;")
@@ -184,7 +263,7 @@ async def _ask_who_met(ctx: Context, event: Event) -> None:
     sent = await followups.send_followups(ctx.session, event, ctx.clock.now())
     ctx.queued += sent.queued
     if not sent.asked:
-        raise UserError(f"No introductions of {event.name} are waiting for a follow-up.")
+        raise UserError(NOTHING_TO_FOLLOW_UP.format(event.name))
     builder = MessageBuilder().line(f"Asked {plural(sent.asked, 'member')} whether they met.")
     if sent.paused:
         builder.line(f"{plural(sent.paused, 'member')} paused after three unanswered rounds (told how to resume).")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot import parsing
+from bot.commands import confirmations
 from bot.context import Context
 from bot.errors import UserError
+from bot.intros.outlook import intros_outlook
 from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, text
 from bot.outcomes import draw
@@ -52,7 +55,7 @@ async def join(ctx: Context, args: str) -> None:
         builder.line("You're already in ", bold(event.name), ". It is now your current event.")
     else:
         builder.line("Welcome to ", bold(event.name), "! 🎉")
-    builder.line(f"It starts {local_start(event)}.")
+    builder.line(f"It starts {local_start(event)}. ", await intros_outlook(ctx.session, event, now))
     if note := await draw.holdout_note(ctx.session, event.id):
         builder.line(note)
     if await event_queries.options(ctx.session, event.id):
@@ -126,18 +129,32 @@ async def resume(ctx: Context, args: str) -> None:
 
 
 async def leave(ctx: Context, args: str) -> None:
+    """Leaving ends a member's introductions and messages of the event, so it asks first (Leave / Stay)."""
     event = await ctx.current_event()
+    await _membership(ctx, event)
+    builder = MessageBuilder().line("Leave ", bold(event.name), "?")
+    builder.line("You won't get introductions or messages about it any more, and a meeting you booked is cancelled.")
+    await confirmations.ask(ctx, event, "leave", {}, builder, "Leave", "Stay")
+
+
+async def confirmed_leave(ctx: Context, event: Event, payload: dict[str, Any], confirmation: int) -> None:
     member = ctx.require_member()
-    participant = await event_queries.participant(ctx.session, event.id, member.id)
-    if participant is None or participant.left_at is not None:
-        raise UserError(f"You're not a member of {event.name}.")
+    participant = await _membership(ctx, event)
     participant.left_at = ctx.clock.now()
     ctx.queued += await free_member(ctx.session, member, event.id, ctx.clock.now(), named=True)
     remaining = await event_queries.joined_by(ctx.session, member.id)
     others = [e for e in remaining if e.id != event.id]
-    member.current_event_id = others[0].id if others else None
+    if member.current_event_id in (event.id, None):  # switched to another event since asking: it stays current
+        member.current_event_id = others[0].id if others else None
     if not others and not await event_queries.organised_by(ctx.session, member.id):
         member.status = MemberStatus.LEFT
     builder = MessageBuilder().line("You've left ", bold(event.name), ". No more introductions for it.")
     builder.line(f"Changed your mind? /join {event.join_code}. To erase everything about you: /forget.")
-    ctx.reply(builder.build())
+    ctx.edit(builder.build())
+
+
+async def _membership(ctx: Context, event: Event) -> Participant:
+    participant = await event_queries.participant(ctx.session, event.id, ctx.require_member().id)
+    if participant is None or participant.left_at is not None:
+        raise UserError(f"You're not a member of {event.name}, so there is nothing to leave.")
+    return participant

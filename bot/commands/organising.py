@@ -16,7 +16,7 @@ from bot.forms import Field, Form, Forms
 from bot.messages import Attachment, MessageBuilder, bold, code, italic
 from bot.services import polls
 from bot.stats import EventStats, event_stats
-from bot.views import local_start
+from bot.views import local_start, plural
 from storage import events as event_queries
 from storage.models import Event, EventOrganiser
 
@@ -156,7 +156,7 @@ async def confirmed_poll(ctx: Context, event: Event, payload: dict[str, Any], co
 async def _ask_poll(ctx: Context, event: Event, change: polls.PollChange, note: str = "") -> None:
     builder = MessageBuilder().line(note, "Replace the poll of ", bold(event.name), "? It would drop:")
     for label, count in change.dropped.items():
-        builder.line(f"• {label}" + (f" — chosen by {count} {'member' if count == 1 else 'members'}" if count else ""))
+        builder.line(f"• {label}" + (f" — chosen by {plural(count, 'member')}" if count else ""))
     builder.line("Those answers would be deleted and the members told; answers to the options you keep stay.")
     builder.line("New poll: ", ", ".join(change.labels))
     payload = {"options": list(change.labels), "dropped": change.dropped}
@@ -165,7 +165,7 @@ async def _ask_poll(ctx: Context, event: Event, change: polls.PollChange, note: 
 
 async def _replace_poll(ctx: Context, event: Event, change: polls.PollChange, key: str) -> None:
     ctx.queued += await polls.apply(ctx.session, event, change, ctx.clock.now(), key)
-    builder = MessageBuilder().line("Poll for ", bold(event.name), f" set: {len(change.labels)} options.")
+    builder = MessageBuilder().line("Poll for ", bold(event.name), f" set: {plural(len(change.labels), 'option')}.")
     builder.line(", ".join(change.labels))
     if change.loses_answers:
         builder.line("I've told the members whose answers changed.")
@@ -196,10 +196,6 @@ async def stats(ctx: Context, args: str) -> None:
     ctx.reply(builder.build(attachments=(attachment,)))
 
 
-def _messages(count: int) -> str:
-    return f"{count} message" if count == 1 else f"{count} messages"
-
-
 def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     """The numbers as the chat shows them; the dashboard shows the same ``EventStats``."""
     builder = MessageBuilder().line(bold(f"{event.name}"), f" — {local_start(event)}")
@@ -218,7 +214,9 @@ def stats_lines(event: Event, figures: EventStats) -> MessageBuilder:
     if figures.introduced != figures.matched:
         builder.line(f"Intros delivered: {figures.introduced} of {figures.matched} matched (the rest are on their way)")
     if figures.uncertain:
-        builder.line(italic(f"{_messages(figures.uncertain)} may not have arrived (a timeout or a restart mid-send)."))
+        builder.line(
+            italic(f"{plural(figures.uncertain, 'message')} may not have arrived (a timeout or a restart mid-send).")
+        )
     if not community:
         builder.line(f"Attended: {figures.attended}  ·  couldn't make it: {figures.missed}")
     builder.line(f"Meetings booked: {figures.meetings_booked}  ·  meetings held: {figures.meetings_held}")

@@ -182,5 +182,14 @@ async def starter(ctx: Context, args: str) -> None:
         raise UserError(
             f"Keep starters under {STARTER_LIMIT} characters and the interest under {parsing.OPTION_LIMIT}."
         )
-    ctx.session.add(Starter(event_id=event.id, interest=interest, text=body))
-    ctx.reply(text(f"Added a starter for {interest}."))
+    labels = [option.label for option in await event_queries.options(ctx.session, event.id)]
+    if not labels:
+        raise UserError(f"{event.name} has no interest poll yet: set it with /poll, then add starters for its options.")
+    option = next((label for label in labels if label.casefold() == interest.casefold()), None)
+    if option is None:  # a starter is picked by an interest a group shares: one outside the poll is never used
+        raise UserError(
+            f"“{parsing.shorten(interest, 40)}” is not an option of the poll of {event.name}. "
+            f"Its options: {', '.join(labels)}."
+        )
+    ctx.session.add(Starter(event_id=event.id, interest=option, text=body))
+    ctx.reply(text(f"Added a starter for {option}."))

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from bot.commands import outcomes
 from bot.commands.interests import labels_of
 from bot.context import Context
+from bot.intros.outlook import intros_outlook
 from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, code, text
 from bot.views import date_only, local_start
@@ -53,6 +54,8 @@ async def profile(ctx: Context, args: str) -> None:
         marker = " (current)" if event.id == member.current_event_id else ""
         chosen = await labels_of(ctx, member.id, event.id)
         builder.line("• ", bold(event.name), f"{marker}: ", ", ".join(chosen) if chosen else "no interests chosen yet")
+        if event.id == member.current_event_id:
+            builder.line("   ", await intros_outlook(ctx.session, event, ctx.clock.now()))
     for event in organised:
         builder.line("• You organise ", bold(event.name), f" (code {event.join_code})")
     builder.line("Everything stored about you: /mydata. Erase it: /forget.")

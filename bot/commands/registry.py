@@ -154,6 +154,8 @@ CONFIRMED: dict[str, confirmations.Confirmed] = {
     "poll": organising.confirmed_poll,
     "move": schedule.confirmed_move,
     "followup": matching.confirmed_followup,
+    "leave": membership.confirmed_leave,
+    "round": matching.confirmed_round,
 }
 MEETING_BUTTONS = {
     "meet": meetings.meet,

@@ -25,7 +25,7 @@ from bot.errors import UserError
 from bot.meetings.booking import free_member
 from bot.meetings.moving import follow_event_move
 from bot.messages import MessageBuilder, bold, italic, text
-from bot.views import is_over, local_start
+from bot.views import is_over, local_start, plural
 from storage import events as event_queries
 from storage import rounds
 from storage.models import Event, Participant, StepStatus
@@ -34,6 +34,7 @@ USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
     "or /schedule move KEY DAYS HH:MM (e.g. /schedule move reminder -2 18:00)."
 )
+SKIPPED = " (skipped)"  # preview_reschedule's mark on a step whose new time would be past
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -128,11 +129,16 @@ async def _ask_move(ctx: Context, event: Event, start: datetime, note: str = "")
     local = start.astimezone(ZoneInfo(event.time_zone))
     builder = MessageBuilder().line(note, "Move ", bold(event.name), f" from {local_start(event)}")
     builder.line(f"to {local:%a %d %b %Y, %H:%M} ({event.time_zone})?")
-    skipped = [key.removesuffix(" (skipped)") for key in steps if key.endswith(" (skipped)")]
-    builder.line(
-        f"{len(steps)} pending campaign steps move with it"
-        + (f"; {', '.join(skipped)} would then be in the past and not run." if skipped else ".")
-    )
+    titles = {step.key: TITLES.get(step.kind, step.kind) for step in await steps_of(ctx.session, event.id)}
+    moving = [titles.get(key.removesuffix(SKIPPED), key) for key in steps if not key.endswith(SKIPPED)]
+    skipped = [titles.get(key.removesuffix(SKIPPED), key) for key in steps if key.endswith(SKIPPED)]
+    verb = "moves" if len(steps) == 1 else "move"
+    builder.line(f"{plural(len(steps), 'pending campaign step')} {verb} with it" + (":" if steps else "."))
+    if moving:
+        builder.line("• ", "; ".join(moving))
+    if skipped:
+        past = "it would" if len(skipped) == 1 else "they would"
+        builder.line("• ", "; ".join(skipped), f" — {past} then be in the past and not run")
     builder.line("Scheduled broadcasts keep their own time. Members with a booked meeting get its new time;")
     builder.line("the others are not told: /broadcast them if you like.")
     payload = {"start": start.isoformat(), "was": event.starts_at.isoformat(), "steps": steps}
@@ -155,7 +161,8 @@ async def confirmed_move(ctx: Context, event: Event, payload: dict[str, Any], co
     moved, past = await reschedule(ctx.session, event, ctx.clock.now())
     builder = MessageBuilder().line(bold(event.name), f" now starts {local_start(event)}.")
     builder.line(
-        f"{moved} pending steps moved with it" + (f"; {past} of them are now in the past and skipped." if past else ".")
+        f"{plural(moved, 'pending step')} moved with it"
+        + (f"; {past} of them {'is' if past == 1 else 'are'} now in the past and skipped." if past else ".")
     )
     ctx.edit(builder.build())
 

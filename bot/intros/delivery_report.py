@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.campaign.timing import outside_quiet_hours
 from bot.messages import Message, MessageBuilder, bold, italic
+from bot.views import plural
 from storage import events as event_queries
 from storage.models import Broadcast, Event, Member
 from storage.outbox import NewMessage, enqueue
@@ -66,7 +67,7 @@ async def finish(session: AsyncSession, event: Event, report_id: int, number: in
 
 def progress_message(event: Event, number: int | str, sent: int, total: int) -> Message:
     builder = MessageBuilder().line(f"🤝 Round {number} of ", bold(event.name), ": delivering")
-    builder.line(f"Sent: {sent} of {total} messages…")
+    builder.line(f"Sent: {sent} of {plural(total, 'message')}…")
     return builder.build()
 
 

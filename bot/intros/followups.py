@@ -27,10 +27,54 @@ class FollowupReport:
     queued: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """An introduced member to ask "did you meet?" about the others of their group (or to pause: ``silent``)."""
+
+    intro: Intro
+    member: Member
+    others: list[Member]
+    silent: bool
+
+
+async def waiting(session: AsyncSession, event: Event, now: datetime) -> int:
+    """How many members a follow-up would ask now; nothing is written."""
+    _, due = await _answerable(session, event, now)
+    return sum(1 for one in due if not one.silent)
+
+
 async def send_followups(
     session: AsyncSession, event: Event, now: datetime, deliver_at: Callable[[Member], datetime] | None = None
 ) -> FollowupReport:
     """Ask every introduced member of the event who hasn't been asked yet; idempotent per intro."""
+    unasked, due = await _answerable(session, event, now)
+    for intro in unasked:
+        intro.followup_sent_at = now
+    messages, asked, paused = [], 0, 0
+    for one in due:
+        member = one.member
+        if one.silent:
+            member.status, member.paused_until = MemberStatus.PAUSED, None
+            messages.append(
+                _to(
+                    member,
+                    f"silence-pause:{one.intro.id}",
+                    texts.paused_for_silence().to_dict(),
+                    event,
+                    now,
+                    deliver_at,
+                )
+            )
+            paused += 1
+            continue
+        payload = texts.followup(event, one.others, one.intro.id).to_dict()
+        messages.append(_to(member, f"followup:{one.intro.id}", payload, event, now, deliver_at))
+        asked += 1
+    return FollowupReport(asked, paused, await enqueue(session, messages, now))
+
+
+async def _answerable(session: AsyncSession, event: Event, now: datetime) -> tuple[list[Intro], list[_Due]]:
+    """The event's intros not followed up yet, and of those the members to ask (or pause)."""
     rows = (
         await session.execute(
             select(Intro, Member)
@@ -62,24 +106,14 @@ async def send_followups(
             )
         ).all()
     )
-    messages, asked, paused = [], 0, 0
+    due = []
     for intro, member in rows:
-        intro.followup_sent_at = now
         assert intro.group_id is not None
         others = [other for other in groups[intro.group_id] if other.id != member.id and other.id in coming]
         if member.id not in coming or member.status != MemberStatus.ACTIVE or not others:
             continue  # left, can't come, paused, or nobody left to ask about: no "did you meet?"
-        if member.id in silent:
-            member.status, member.paused_until = MemberStatus.PAUSED, None
-            messages.append(
-                _to(member, f"silence-pause:{intro.id}", texts.paused_for_silence().to_dict(), event, now, deliver_at)
-            )
-            paused += 1
-            continue
-        payload = texts.followup(event, others, intro.id).to_dict()
-        messages.append(_to(member, f"followup:{intro.id}", payload, event, now, deliver_at))
-        asked += 1
-    return FollowupReport(asked, paused, await enqueue(session, messages, now))
+        due.append(_Due(intro, member, others, member.id in silent))
+    return [intro for intro, _ in rows], due
 
 
 def _to(

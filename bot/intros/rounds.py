@@ -22,6 +22,7 @@ from bot.campaign.timing import group_delivery, outside_quiet_hours
 from bot.errors import UserError
 from bot.intros import delivery_report, texts
 from bot.intros.candidates import Pool, load_pool
+from bot.intros.repeats import without_repeats
 from bot.intros.solver_process import match_in_process
 from bot.intros.starters import pick_starter
 from bot.matching import Group, MatchResult
@@ -88,7 +89,22 @@ async def solve(event_id: int, number: int, pool: Pool) -> Plan:
 async def plan_round(session: AsyncSession, event: Event, now: datetime, number: int | None = None) -> Plan:
     """Read the pool in ``session`` and match it (in a separate process)."""
     number, pool = await read_pool(session, event, now, number)
-    return await solve(event.id, number, pool)
+    return only_new(await solve(event.id, number, pool), await introduced_before(session, event))
+
+
+async def introduced_before(session: AsyncSession, event: Event) -> set[tuple[int, int]]:
+    """The pairs a round of the event must not introduce again: a dated event's own; none for a community."""
+    return await round_queries.introduced_pairs(session, event.id) if event.recurrence is None else set()
+
+
+def only_new(plan: Plan, met: Collection[tuple[int, int]]) -> Plan:
+    """The plan without any introduction its members already had (see ``repeats``)."""
+    groups, taken_out = without_repeats(plan.result.groups, plan.pool.candidates, met)
+    if not taken_out:
+        return plan
+    total = sum(group.score for group in groups)
+    result = replace(plan.result, groups=groups, left_out=plan.result.left_out + taken_out, total_score=total)
+    return replace(plan, result=result)
 
 
 @dataclass(frozen=True, slots=True)

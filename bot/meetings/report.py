@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, Message, MessageBuilder, bold, code, italic
+from bot.people import told_apart
 from bot.views import plural
 from storage import meetings as queries
 from storage.models import Event, Intro, Meeting, MeetingState
@@ -81,12 +82,13 @@ async def csv_message(session: AsyncSession, event: Event) -> Message:
     zone = ZoneInfo(event.time_zone)
     meetings = await queries.live_meetings_of_event(session, event.id)
     members = await queries.members_by_group(session, {m.group_id for m in meetings})
+    shown = told_apart({m.id: m for group in members.values() for m in group}.values())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["date", "start", "end", "time zone", "place", "members"])
     for meeting in meetings:
         start, end = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
-        who = "; ".join(m.display_name for m in members.get(meeting.group_id, []))
+        who = "; ".join(shown[m.id] for m in members.get(meeting.group_id, []))
         writer.writerow(
             [
                 f"{start:%Y-%m-%d}",

@@ -3,8 +3,9 @@ previewed (the message exactly as members will see it, to whom, how many, when),
 scheduled.
 
 A chat broadcast waits as a draft row until its organiser presses Send; Send acts on exactly what the preview
-showed, once: pressed again it does nothing more, and a preview that no longer holds (replaced, cancelled, or
-the audience changed since) answers that it is out of date.
+showed, once: pressed again it does nothing more, and a preview that no longer holds says what became of it
+(sent, scheduled, cancelled, edited, replaced, or the audience changed since). An audience of nobody gets no
+Send at all.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import parsing
-from bot.campaign.audience import AUDIENCE_HELP, members_of, parse_audience
+from bot.campaign.audience import AUDIENCE_HELP, AUDIENCES, members_of, parse_audience
 from bot.campaign.timing import at_local, awake, outside_quiet_hours
 from bot.errors import UserError
 from bot.messages import Message, MessageBuilder, bold, italic
@@ -77,6 +78,17 @@ class Preview:
     via_channel: bool  # "all" with a linked chat: the chat, plus direct messages to members elsewhere
     when: datetime | None  # None: now
     asleep: int = 0  # of the recipients, those in their quiet hours then: they get it at 08:00 their time
+
+    @property
+    def nobody_now(self) -> bool:
+        """Nobody is in its audience now (and there is no linked chat to post it to)."""
+        return self.recipients == 0 and not self.via_channel
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to send: nobody would get it now. (A scheduled one is counted again when it goes out, so an
+        audience that fills by then, say "rsvp-yes" before the reminder asked, can still be scheduled.)"""
+        return self.nobody_now and self.when is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +181,22 @@ async def preview(session: AsyncSession, event: Event, organiser: Member, draft:
     return Preview(draft, audience, member_message(event, body, organiser), len(members), via_channel, when, asleep)
 
 
+async def nobody_note(session: AsyncSession, event: Event, organiser: Member, audience: str) -> str:
+    """Why there is nothing to send, and which audiences do have people in them now."""
+    counts = []
+    for name in AUDIENCES:
+        count = sum(1 for m in await members_of(session, event, name) if m.id != organiser.id)
+        if count:
+            counts.append(f"{name} ({count})")
+    who = f"Audiences with people in them: {', '.join(counts)}." if counts else "Nobody else is in the event yet."
+    return f"Nobody is in “{audience}” of {event.name} right now, so there is nothing to send. {who}"
+
+
 async def confirm(session: AsyncSession, event: Event, organiser: Member, draft: Draft, now: datetime) -> Sent:
     """Queue (or schedule) a previewed draft at once (the dashboard's confirmation); checked again."""
     checked = await preview(session, event, organiser, draft, now)
+    if checked.empty:
+        raise UserError(await nobody_note(session, event, organiser, checked.audience))
     row = Broadcast(
         event_id=event.id,
         organiser_id=organiser.id,
@@ -219,9 +244,13 @@ async def draft_of(session: AsyncSession, broadcast_id: int, organiser: Member) 
     if row is None or event is None or row.organiser_id != organiser.id:
         raise UserError("That preview is out of date. Nothing was sent. Write /broadcast again.")
     if row.state == BroadcastState.CONFIRMED:
-        raise UserError("That broadcast has already gone ahead; pressing again does nothing more. See /broadcasts.")
-    if row.state == BroadcastState.DROPPED:
-        raise UserError("That preview is out of date (cancelled or replaced). Nothing was sent.")
+        raise UserError(await _went_ahead(session, row, event))
+    if row.state == BroadcastState.CANCELLED:
+        raise UserError("You cancelled that broadcast, so nothing was sent and nothing changes now.")
+    if row.state == BroadcastState.EDITED:
+        raise UserError("You chose Edit on that preview, so nothing was sent from it. Send the changed /broadcast.")
+    if row.state != BroadcastState.DRAFT:
+        raise UserError("That preview is out of date (a newer one replaced it). Nothing was sent.")
     return row, event
 
 
@@ -229,6 +258,24 @@ def revise_draft(row: Broadcast, checked: Preview) -> None:
     """The same draft, rewritten as corrected (its preview is shown again; still nothing queued)."""
     row.audience, row.text = checked.audience, checked.draft.text.strip()
     row.total, row.scheduled_for = checked.recipients, checked.when
+
+
+async def _went_ahead(session: AsyncSession, row: Broadcast, event: Event) -> str:
+    """What became of a broadcast its organiser already sent or scheduled: pressing its preview's buttons again
+    says so and changes nothing."""
+    step = await session.scalar(
+        select(CampaignStep).where(CampaignStep.event_id == event.id, CampaignStep.key == f"broadcast:{row.id}")
+    )
+    if step is not None and step.status == StepStatus.PENDING:
+        local = step.due_at.astimezone(ZoneInfo(event.time_zone))
+        return (
+            f"That broadcast is already scheduled for {local:%a %d %b %H:%M}; pressing again changes nothing. "
+            "See or cancel it with /broadcasts."
+        )
+    if step is not None and step.status == StepStatus.SKIPPED:
+        why = "was cancelled before it went out" if step.note == CANCELLED else f"did not go out ({step.note})"
+        return f"That broadcast {why}, so nothing was sent and nothing changes now."
+    return "That broadcast has already gone ahead; pressing again does nothing more. See /broadcasts."
 
 
 def draft_fields(row: Broadcast, event: Event) -> Draft:
@@ -244,6 +291,8 @@ async def send_draft(
     """Send (or schedule) the draft as previewed. When the audience changed since, nothing goes out: the old
     preview is dropped and the new one returned, to be shown and confirmed."""
     checked = await preview(session, event, organiser, draft_fields(row, event), now)
+    if checked.empty:  # a preview of nobody (shown before previews of nobody lost their Send): nothing changes
+        raise UserError(await nobody_note(session, event, organiser, checked.audience))
     if checked.recipients != row.total:
         row.state = BroadcastState.DROPPED
         return checked
@@ -269,8 +318,8 @@ async def _release(session: AsyncSession, event: Event, row: Broadcast, checked:
     return Sent(row.id, queued, row.total, None)
 
 
-def drop(row: Broadcast) -> None:
-    row.state = BroadcastState.DROPPED
+def drop(row: Broadcast, why: BroadcastState) -> None:
+    row.state = why
 
 
 async def scheduled(session: AsyncSession, event: Event) -> list[tuple[Broadcast, CampaignStep]]:

@@ -30,12 +30,17 @@ class PollChange:
 
 
 async def plan(session: AsyncSession, event: Event, labels: list[str]) -> PollChange:
+    """What replacing the poll with ``labels`` would drop, and how many current members chose each dropped
+    option (someone who left keeps their answers on file, but is not among the people the question is about)."""
     keep = {label.casefold() for label in labels}
     dropped: dict[str, int] = {}
+    current = select(Participant.member_id).where(Participant.event_id == event.id, Participant.left_at.is_(None))
     for option in await event_queries.options(session, event.id):
         if option.label.casefold() not in keep:
             count = await session.scalar(
-                select(func.count()).select_from(MemberInterest).where(MemberInterest.option_id == option.id)
+                select(func.count())
+                .select_from(MemberInterest)
+                .where(MemberInterest.option_id == option.id, MemberInterest.member_id.in_(current))
             )
             dropped[option.label] = int(count or 0)
     return PollChange(tuple(labels), dropped)

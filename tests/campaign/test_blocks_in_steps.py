@@ -23,7 +23,7 @@ async def test_say_hi_and_lookout_leave_out_a_blocked_partner(talk: Talk, core: 
     code = await _setup(talk)
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Cat": ["Python"]})
     await talk.say(OLIVIA, "/rules size 3")
-    assert "on its way" in await talk.say(OLIVIA, "/match now")
+    assert "on its way" in await talk.match_now(OLIVIA)
     async with core.database.transaction() as session:
         group = await session.scalar(
             select(Intro.group_id).join(Member, Member.id == Intro.member_id).where(Member.display_name == "Alice")

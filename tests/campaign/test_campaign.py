@@ -57,7 +57,7 @@ async def test_moving_the_event_moves_pending_steps_only(talk: Talk, core: Core,
     clock.set(datetime(2026, 11, 26, 10, 1, tzinfo=UTC))
     assert [o.split(":")[0] for o in await runner.run_due()] == ["welcome"]
     asked = await talk.say(OLIVIA, "/move 2026-12-17 19:00")
-    assert "to Thu 17 Dec 2026, 19:00 (Europe/London)?\n7 pending campaign steps move with it." in asked
+    assert "to Thu 17 Dec 2026, 19:00 (Europe/London)?\n7 pending campaign steps move with it:" in asked
     assert (await _steps(core))["intros"].due_at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # not before "Yes"
     reply = await talk.press(OLIVIA, "Yes, move the event")
     assert "now starts Thu 17 Dec 2026, 19:00" in reply and "7 pending steps moved" in reply

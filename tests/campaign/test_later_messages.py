@@ -40,6 +40,7 @@ async def test_cant_make_it_and_leaving_are_respected_by_every_later_step(
     [no] = [b for row in reminder.buttons for b in row if b.label == "Can't make it"]
     await core.handle(ButtonPress(BOB, no.action, no.value))
     await talk.say(CAROL, "/leave")
+    await talk.press(CAROL, "Leave")
     before = len(platform.sent)
     await until(datetime(2026, 12, 12, 12, 0, tzinfo=UTC))  # lookout, followup
     later = [(a.user_id, m.plain_text()) for a, m in platform.sent[before:]]

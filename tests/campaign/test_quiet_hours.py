@@ -155,7 +155,7 @@ async def _walk(
         upcoming = await _next_moment(core.database)
         if by_hand > clock.now() and (upcoming is None or by_hand < upcoming):
             clock.set(by_hand)
-            await talk.say(ORGANISER, "/match now")
+            await talk.match_now(ORGANISER)
         elif upcoming is None:
             return
         else:

@@ -26,7 +26,7 @@ async def test_book_a_meeting_in_the_shell(sqlite_database: Database, clock: Man
     assert "4 slots of 15 minutes" in await lines('/slots 19:00-20:00 every 15 at "Bar, Table 1"')
     for name in ("Alice", "Bob"):
         await lines(f"/as {name}", f"/join {code[1]}", "1", "1", "4")
-    sent = await lines("/as Olivia", "/match now")
+    sent = await lines("/as Olivia", "/match now", "1")  # and Yes, send round 1
     assert "[4] Pick a time to meet 📅" in sent[sent.index("✉  to alice") :]
 
     picker = await lines("/as Alice", "4")

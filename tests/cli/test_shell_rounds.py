@@ -40,7 +40,7 @@ async def test_preview_send_never_again_and_followup_in_the_shell(database: Data
     preview = await lines("/as Olivia", "/match")
     assert "Preview of round 1" in preview and "Alice + Bob — score" in preview and "you both picked Python" in preview
     assert "✉" not in preview  # a preview sends nothing
-    sent = await lines("/match now")
+    sent = await lines("/match now", "1")  # and Yes: the campaign's intros were still to come
     assert "Round 1 of HR Tweetup is on its way" in sent
     intro_to_alice = sent[sent.index("✉  to alice") :]
     assert "Meet Bob (@bob)!" in intro_to_alice and "Why: you both picked Python." in intro_to_alice

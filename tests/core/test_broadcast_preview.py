@@ -85,7 +85,7 @@ async def test_a_replaced_or_cancelled_preview_is_out_of_date(talk: Talk, core: 
     stale = await core.handle(ButtonPress(OLIVIA, first.action, first.value))
     assert "out of date" in stale[0].message.plain_text()
     assert "Cancelled: nothing was sent" in await talk.press(OLIVIA, "Cancel")
-    assert "out of date" in await talk.press(OLIVIA, "Send")
+    assert "You cancelled that broadcast, so nothing was sent" in await talk.press(OLIVIA, "Send")
     assert await _outbox(core) == []
     forged = await core.handle(ButtonPress(ALICE, "bsend", first.value))  # a member forging the button
     assert "out of date" in forged[0].message.plain_text()
@@ -96,13 +96,14 @@ async def test_edit_gives_back_the_command_to_change(talk: Talk, core: Core, cod
     await _joined(talk, code)
     await talk.say(OLIVIA, "/broadcast to rsvp-yes at 2026-12-05 09:00 See you")
     assert "/broadcast to rsvp-yes at 2026-12-05 09:00 See you" in await talk.press(OLIVIA, "Edit")
-    assert "out of date" in await talk.press(OLIVIA, "Send")
+    assert "You chose Edit on that preview, so nothing was sent" in await talk.press(OLIVIA, "Send")
 
 
 async def test_send_acts_on_the_audience_the_preview_counted(talk: Talk, core: Core, code: str) -> None:
     await _joined(talk, code)
     assert "(2 people)" in await talk.say(OLIVIA, "/broadcast Hello")
     await talk.say(BOB, "/leave")
+    await talk.press(BOB, "Leave")
     changed = await talk.press(OLIVIA, "Send")
     assert "has changed since that preview; nothing was sent" in changed and "(1 person)" in changed
     assert await _outbox(core) == []

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from benchmarks.community import ORGANISER, build
+from benchmarks.community import ORGANISER, build, intros_by_hand
 from benchmarks.probe import counting
 from bot.campaign.steps import HANDLERS, StepRun
 from bot.clock import ManualClock
@@ -33,7 +33,9 @@ SMALL, LARGE = 40, 1200  # 20 groups (one batch) and 600 groups (several batches
 
 
 async def _community(database: Database, clock: ManualClock, members: int, first_user: int) -> int:
-    return (await build(database, members, clock=clock, first_user=first_user, starts="2026-12-10 18:30")).event_id
+    built = await build(database, members, clock=clock, first_user=first_user, starts="2026-12-10 18:30")
+    await intros_by_hand(database, clock=clock)  # so /match now runs at once rather than asking first
+    return built.event_id
 
 
 async def _match_now(database: Database, clock: ManualClock, event_id: int) -> int:

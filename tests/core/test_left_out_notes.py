@@ -22,7 +22,7 @@ async def test_cross_platform_off_is_named_and_a_dated_event_promises_no_next_ro
     await talk.say(tom, "/crossplatform on")
     await _members_answer(talk, code, {"Alice": ["Python"], "Tim": ["Hiking"]})
     await talk.say(person("Alice"), "/crossplatform on")  # Tim keeps it off
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     console, telegram = RecordingPlatform(), RecordingPlatform(platform="telegram")
     await Delivery(core.database, {"console": console, "telegram": telegram}, clock).run_once()
     (note,) = console.texts_to("tim")
@@ -37,12 +37,12 @@ async def test_a_member_introduced_before_hears_of_no_new_introduction(
     talk: Talk, core: Core, code: str, clock: ManualClock
 ) -> None:
     await _members_answer(talk, code, {"Ann": ["Python"], "Ben": ["Python"]})
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await Delivery(core.database, {"console": platform}, clock).run_once()
     never = _buttons(_last_with(platform, "ben", "noagain"), "noagain")[0]
     await core.handle(ButtonPress(person("Ben"), never.action, never.value))
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     await Delivery(core.database, {"console": platform}, clock).run_once()
     note = platform.texts_to("ann")[-1]
     assert note.startswith("No new introduction for you in this round of HR Tweetup London, sorry: ")

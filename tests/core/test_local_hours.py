@@ -75,7 +75,7 @@ async def test_a_group_conversation_waits_for_everyone_to_be_awake(group_core: C
     preview = await talk.say(OLIVIA, "/match")
     # 09:00 in London is 01:00 in Los Angeles: the first moment both are awake is 08:00 there, 16:00 in London
     assert "One group conversation, Mon 08:00 in America/Los_Angeles, Mon 16:00 in Europe/London." in preview
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     [row] = await _rows(group_core)
     assert row.address_kind == "group" and row.address == "lee,lena"
     assert row.not_before == datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # the regression: due at once, 01:00 LA
@@ -95,7 +95,7 @@ async def test_no_hour_for_everyone_means_separate_messages_at_each_ones_hour(
     preview = await talk.say(OLIVIA, "/match")
     assert "No hour is within everyone's waking hours (08:00–21:00 in America/Los_Angeles, Asia/Tokyo, " in preview
     assert "each gets their own message at a waking hour of theirs" in preview
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     rows = await _rows(group_core)
     assert sorted(row.address for row in rows) == ["lee", "lena", "yui"]
     assert {row.address_kind for row in rows} == {"member"}

@@ -68,7 +68,9 @@ async def test_pause_resume_leave_and_rejoin(talk: Talk, code: str, core: Core) 
     assert "not paused" in await talk.say(ALICE, "/resume")
     assert "until you send /resume" in await talk.say(ALICE, "/pause")
     await talk.say(ALICE, "/resume")
-    assert "You've left HR Tweetup London" in await talk.say(ALICE, "/leave")
+    assert "Leave HR Tweetup London?" in await talk.say(ALICE, "/leave")
+    assert [b.label for b in talk.last_buttons["alice"]] == ["Leave", "Stay"]
+    assert "You've left HR Tweetup London" in await talk.press(ALICE, "Leave")
     async with core.database.transaction() as session:
         member = (await session.scalars(select(Member).where(Member.platform_user_id == "alice"))).one()
         assert member.status == "left"

@@ -17,7 +17,7 @@ async def test_a_declined_pair_is_not_proposed_again_in_a_later_round(
     await talk.say(OLIVIA, "/rules optin on")
     await _members_answer(talk, code, {"Lara": ["Python"], "Sue": ["Python"]})
     assert "Lara + Sue" in await talk.say(OLIVIA, "/match")
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await _deliver(core, clock, platform)
     no_thanks = _buttons(_last_with(platform, "lara", "optin"), "optin")[1]
@@ -37,7 +37,7 @@ async def test_a_yes_can_become_a_no_while_the_group_still_waits(
     await talk.say(OLIVIA, "/rules size 3")
     await talk.say(OLIVIA, "/rules optin on")
     await _members_answer(talk, code, {"Lara": ["Python"], "Sue": ["Python"], "Tim": ["Python"]})
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await _deliver(core, clock, platform)
     yes, no = _buttons(_last_with(platform, "lara", "optin"), "optin")

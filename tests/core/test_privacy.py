@@ -93,7 +93,7 @@ async def test_forget_removes_messages_that_name_the_member(database: object, cl
     await talk.say(OLIVIA, "/poll Python, Hiking")
     for who in (ALICE, BOB):
         await talk.say(who, f"/join {code}")
-    await talk.say(OLIVIA, "/match now")  # one group conversation "alice,bob" and intros naming both
+    await talk.match_now(OLIVIA)  # one group conversation "alice,bob" and intros naming both
     await talk.say(OLIVIA, "/followup")
     await talk.press(OLIVIA, "Yes, ask now")
     await talk.say(OLIVIA, "/broadcast See you on Thursday")

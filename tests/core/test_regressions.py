@@ -35,7 +35,7 @@ async def test_a_failing_step_does_not_block_the_steps_behind_it(
 async def test_names_stay_hidden_until_everyone_opts_in(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
     await talk.say(OLIVIA, "/rules optin on")
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await Delivery(core.database, {"console": platform}, clock).run_once()
     proposal = next(m for a, m in platform.sent if a.user_id == "alice")
@@ -50,7 +50,7 @@ async def test_opting_in_after_the_partner_erased_themselves(
 ) -> None:
     await talk.say(OLIVIA, "/rules optin on")
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await Delivery(core.database, {"console": platform}, clock).run_once()
     proposal = next(m for a, m in platform.sent if a.user_id == "alice")
@@ -75,7 +75,7 @@ async def test_asking_about_several_rounds_at_once_pauses_nobody(
 ) -> None:
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Hiking"], "Dan": ["Hiking"]})
     for _ in range(4):
-        await talk.say(OLIVIA, "/match now")
+        await talk.match_now(OLIVIA)
         clock.advance(timedelta(days=1))
     await talk.say(OLIVIA, "/followup")
     reply = await talk.press(OLIVIA, "Yes, ask now")

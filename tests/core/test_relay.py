@@ -30,7 +30,7 @@ async def _introduce(talk: Talk, core: Core, code: str, clock: ManualClock) -> t
     await talk.say(TOM, "/crossplatform on")
     await _members_answer(talk, code, {"Alice": ["Python"]})
     await talk.say(ALICE, "/crossplatform on")
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platforms = RecordingPlatform(), RecordingPlatform(platform="telegram")
     await _deliver(core, clock, *platforms)
     return platforms

@@ -39,7 +39,7 @@ async def test_cross_platform_needs_both_consents(talk: Talk, core: Core, code: 
     await talk.say(tom, "/crossplatform on")
     assert "Left out: Alice" in await talk.say(OLIVIA, "/match")  # one consent is not enough
     assert "other platforms" in await talk.say(person("Alice"), "/crossplatform on")
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     console, telegram = RecordingPlatform(), RecordingPlatform(platform="telegram")
     await _deliver(core, clock, console, telegram)
     to_alice = _last_with(console, "alice", "hi").plain_text()
@@ -63,7 +63,7 @@ async def test_group_dm_platforms_get_one_group_message(database: object, clock:
     code = await create_event(talk)
     await talk.say(OLIVIA, "/poll Python, Hiking")
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform(group_dm=True)
     await _deliver(core, clock, platform)
     intros = [(a, m) for a, m in platform.sent if _buttons(m, "hi")]
@@ -80,7 +80,7 @@ async def test_double_opt_in_hides_names_until_all_accept(
 ) -> None:
     assert "Double opt-in: on" in await talk.say(OLIVIA, "/rules optin on")
     await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"]})
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await _deliver(core, clock, platform)
     proposal = _last_with(platform, "alice", "optin")
@@ -101,7 +101,7 @@ async def test_a_decline_frees_the_others_for_a_rematch(talk: Talk, core: Core, 
     await talk.say(OLIVIA, "/rules optin on")
     people = {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Hiking"], "Dan": ["Hiking"]}
     await _members_answer(talk, code, people)
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await _deliver(core, clock, platform)
     no_bob = _buttons(_last_with(platform, "bob", "optin"), "optin")[1]
@@ -128,26 +128,28 @@ async def test_roles_meet_across_and_custom_starters(talk: Talk, core: Core, cod
     preview = await talk.say(OLIVIA, "/match")
     assert "Rita + Rob" not in preview and "Cal + Cleo" not in preview
     await talk.say(OLIVIA, "/rules roles off")
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await _deliver(core, clock, platform)
     assert "“Tabs or spaces, really?”" in _last_with(platform, "rita", "hi").plain_text()
 
 
 async def test_three_unanswered_rounds_pause_the_member(talk: Talk, core: Core, code: str, clock: ManualClock) -> None:
-    await _members_answer(talk, code, {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Python"], "Dan": ["Python"]})
+    # Eight members: four rounds in which everyone meets someone new (nobody gets the same introduction twice).
+    names = ("Alice", "Bob", "Carol", "Dan", "Erin", "Finn", "Gus", "Hal")
+    await _members_answer(talk, code, {name: ["Python"] for name in names})
     platform = RecordingPlatform()
     for _ in range(3):
-        await talk.say(OLIVIA, "/match now")
+        await talk.match_now(OLIVIA)
         clock.advance(timedelta(days=7))
         if "hasn't happened yet" in await talk.say(OLIVIA, "/followup"):  # before the event (Dec 10): asked first
             await talk.press(OLIVIA, "Yes, ask now")
         await _deliver(core, clock, platform)
-        for name in ("Bob", "Carol", "Dan"):  # everyone but Alice answers
+        for name in names[1:]:  # everyone but Alice answers
             question = _last_with(platform, name.lower(), "met")
             no = _buttons(question, "met")[2]
             await core.handle(ButtonPress(person(name), no.action, no.value))
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     clock.advance(timedelta(days=7))
     assert "1 member paused after three unanswered rounds" in await talk.say(OLIVIA, "/followup")  # after it
     await _deliver(core, clock, platform)
@@ -174,4 +176,4 @@ async def test_rules_refuse_nonsense(talk: Talk, code: str) -> None:
     assert "Use /starter INTEREST" in await talk.say(OLIVIA, "/starter nothing here")
     assert "Use /match to preview" in await talk.say(OLIVIA, "/match later")
     await talk.say(person("Zed"), f"/join {code}")
-    assert "Only the organisers" in await talk.say(person("Zed"), "/match now")
+    assert "Only the organisers" in await talk.match_now(person("Zed"))

@@ -18,6 +18,7 @@ PostgreSQL); run longer with, e.g.::
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import re
@@ -43,11 +44,13 @@ from bot.delivery import Delivery
 from bot.messages import Button, ButtonPress, Command, FreeText, Mention, Message, Sender
 from bot.stats import event_stats
 from storage.database import Database
+from storage.members import is_visible
 from storage.models import (
     Broadcast,
     Event,
     EventOrganiser,
     InterestOption,
+    Intro,
     Member,
     MemberInterest,
     OutboxMessage,
@@ -56,11 +59,21 @@ from storage.models import (
 from tests.conftest import NOW, PG_ADMIN_DSN, _drop, _pg_url
 from tests.fakes import RecordingPlatform, person
 
+# "1 members", "1 pending campaign steps": a count of one must read in the singular (bot.views.plural).
+SINGULAR_AS_PLURAL = re.compile(
+    r"(?<![\d.,])\b1 (?:pending )?(?:campaign )?"
+    r"(?:members|steps|people|introductions|options|groups|recipients|messages|weeks|rounds|slots)\b"
+)
+
 EXAMPLES = int(os.environ.get("ICEBREAKER_FUZZ_EXAMPLES", "12"))
 STEPS = int(os.environ.get("ICEBREAKER_FUZZ_STEPS", "30"))
 
 OLIVIA = person("Olivia")
-MEMBERS = [person(name) for name in ("Alice", "Bob", "Carol", "Dan", "Eve")]
+# The last has a name of invisible characters only (zero-width space, joiner, word joiner, BOM): no name at all.
+MEMBERS = [
+    *(person(name) for name in ("Alice", "Bob", "Carol", "Dan", "Eve")),
+    Sender("console", "zw", "\u200b\u200d\u2060\ufeff"),
+]
 PEOPLE = [OLIVIA, *MEMBERS]
 HOSTILE = ["<!channel>", "<b>x</b>", "*_[`", "x" * 5000, "   ", "\u202e", "@everyone", "/start", "😀" * 50]
 
@@ -190,6 +203,12 @@ class Icebreaker(RuleBasedStateMachine):
                 self.failures.append(f"handler failed on {incoming!r}")
             self.shown += [(incoming.sender, b) for row in message.buttons for b in row]
 
+    def press_shown(self, who: Sender, label: str) -> None:
+        """Press the button of the last replies whose label starts with ``label``, if there is one."""
+        found = [b for message in self.replies for row in message.buttons for b in row if b.label.startswith(label)]
+        if found:
+            self.handle(ButtonPress(who, found[0].action, found[0].value))
+
     def say(self, who: Sender, line: str) -> None:
         if line.startswith("/"):
             name, _, args = line[1:].partition(" ")
@@ -214,9 +233,11 @@ class Icebreaker(RuleBasedStateMachine):
         self.say(who, f"/join {self.code}")
 
     # The consequential actions, as rules of their own so that they happen often and in any order.
-    @rule()
-    def a_round_now(self) -> None:
+    @rule(yes=st.booleans())
+    def a_round_now(self, yes: bool) -> None:
         self.say(OLIVIA, "/match now")
+        if yes:  # it may ask first (another round, or the campaign's intros still to come)
+            self.press_shown(OLIVIA, "Yes, send round")
 
     @rule()
     def ask_who_met(self) -> None:
@@ -229,6 +250,7 @@ class Icebreaker(RuleBasedStateMachine):
     @rule(who=st.sampled_from(MEMBERS))
     def leave(self, who: Sender) -> None:
         self.say(who, "/leave")
+        self.press_shown(who, "Leave")
 
     @rule(who=st.sampled_from(MEMBERS))
     def erase(self, who: Sender) -> None:
@@ -313,6 +335,32 @@ class Icebreaker(RuleBasedStateMachine):
     def new_messages_reach_the_right_people_and_name_only_current_members(self) -> None:
         problems = self.run(self._check_new_messages())
         assert not problems, problems
+
+    @invariant()
+    def nobody_gets_the_same_introduction_twice(self) -> None:
+        stale = self.run(self._stale_introductions())
+        assert not stale, f"(member, group) introduced only to people they had been introduced to before: {stale}"
+
+    async def _stale_introductions(self) -> list[tuple[int, int]]:
+        async with self.database.read() as session:
+            rows = (
+                await session.execute(
+                    select(Intro.group_id, Intro.member_id)
+                    .where(Intro.group_id.is_not(None))
+                    .order_by(Intro.round_id, Intro.group_id)
+                )
+            ).all()
+        groups: dict[int, list[int]] = {}
+        for group_id, member_id in rows:
+            groups.setdefault(group_id, []).append(member_id)
+        met: set[tuple[int, int]] = set()
+        stale = []
+        for group_id, members in groups.items():
+            for member in members:
+                if all((min(member, o), max(member, o)) in met for o in members if o != member):
+                    stale.append((member, group_id))
+            met |= set(itertools.combinations(sorted(members), 2))
+        return stale
 
     @invariant()
     def stats_equal_the_tables(self) -> None:
@@ -417,8 +465,8 @@ def _names_problems(
         for piece in line:
             if not isinstance(piece, Mention):
                 continue
-            if not piece.display_name.strip():
-                problems.append(f"{key}: an empty name")
+            if not is_visible(piece.display_name):
+                problems.append(f"{key}: an empty or invisible name {piece.display_name!r}")
             member = members.get((piece.platform, piece.user_id))
             if member is None:
                 problems.append(f"{key}: names {piece.display_name!r}, who erased themselves")
@@ -429,8 +477,10 @@ def _names_problems(
             ):
                 problems.append(f"{key}: names {piece.display_name!r}, who left the event")
     text = message.plain_text()
-    if re.search(r"\b(Meet|for|to|with|and|meet) [!?.,]", text):
+    if re.search(r"\b(Meet|for|to|with|and|meet|Left out:) [\u200b\u200c\u200d\u2060\ufeff]*[!?.,—+]", text):
         problems.append(f"{key}: a name is missing in {text[:80]!r}")
+    if SINGULAR_AS_PLURAL.search(text):
+        problems.append(f"{key}: a count of one in the plural in {text[:120]!r}")
     return problems
 
 

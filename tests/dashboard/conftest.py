@@ -94,7 +94,7 @@ class Site:
             await self.talk.press(member, "Done")
         event_id = await self.event_id(code)
         await self.talk.say(person("Jo"), "/pause 2")
-        assert "on its way" in await self.talk.say(OLIVIA, "/match now")
+        assert "on its way" in await self.talk.match_now(OLIVIA)
         async with self.database.transaction() as session:
             intros = (
                 await session.execute(
@@ -119,6 +119,7 @@ class Site:
         for member in MEMBERS[:3]:
             await self.press(member, "attended", f"{event_id}.yes")
         await self.talk.say(person("Hal"), "/leave")
+        await self.talk.press(person("Hal"), "Leave")
         return code
 
     async def press(self, who: Sender, action: str, value: str) -> None:

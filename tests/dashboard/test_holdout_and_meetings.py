@@ -22,7 +22,7 @@ async def test_the_event_page_has_the_holdout_and_the_meetings_of_stats(site: Si
         await site.talk.press(who, "Choose my interests")
         await site.talk.press(who, "Python")
         await site.talk.press(who, "Done")
-    await site.talk.say(organiser, "/match now")
+    await site.talk.match_now(organiser)
     stats = await site.talk.say(organiser, "/stats")
     event_id = await site.event_id(code)
     async with httpx.AsyncClient(base_url=site.url) as client:

@@ -64,7 +64,7 @@ async def test_the_dashboard_and_stats_agree(site: Site, plans: list[dict[str, o
             await site.press(who, "attended", f"{event_id}.{plan['came']}")
         members.append((who, plan))
     if match and len(plans) >= 2:
-        await site.talk.say(organiser, "/match now")
+        await site.talk.match_now(organiser)
         async with site.database.transaction() as session:
             intros = (
                 await session.execute(
@@ -88,6 +88,7 @@ async def test_the_dashboard_and_stats_agree(site: Site, plans: list[dict[str, o
             await site.talk.say(who, "/pause 2")
         elif plan["then"] == "leave":
             await site.talk.say(who, "/leave")
+            await site.talk.press(who, "Leave")
 
     chat = chat_numbers(await site.talk.say(organiser, "/stats"))
     async with httpx.AsyncClient(base_url=site.url) as client:

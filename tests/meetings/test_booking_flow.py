@@ -23,7 +23,7 @@ async def _introduced_pair(room: Room) -> None:
     await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
     assert "set" in await room.talk.say(OLIVIA, SLOTS)
     await room.talk.say(ALICE, "/timezone Europe/Berlin")
-    assert "on its way" in await room.talk.say(OLIVIA, "/match now")
+    assert "on its way" in await room.talk.match_now(OLIVIA)
     await room.deliver()
 
 
@@ -112,7 +112,7 @@ async def test_after_losing_a_time_the_member_can_take_another_of_the_same_propo
         room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"], "Cat": ["Hiking"], "Dan": ["Hiking"]}
     )
     assert "set" in await room.talk.say(OLIVIA, '/slots 19:00-19:30 every 15 at "Table 1"')
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
     for proposer in (ALICE, cat):
         await room.press_delivered(proposer, "Pick a time to meet")
@@ -140,6 +140,7 @@ async def test_leaving_frees_the_meeting_and_tells_the_other(room: Room) -> None
     await _book_19_15(room)
     assert '"place": "Bar"' in await room.talk.say(BOB, "/mydata")  # the export lists the meeting
     await room.talk.say(BOB, "/leave")
+    await room.talk.press(BOB, "Leave")
     told = {u: m.plain_text() for u, m in await room.deliver()}
     assert "is off: Bob can't make it." in told["alice"]
     assert "Pick a time" not in told["alice"]  # nobody is left to meet
@@ -182,7 +183,7 @@ async def test_changing_booked_slots_asks_first_and_tells_the_members(room: Room
 async def test_the_schedule_exports_as_csv_with_names_kept_as_text(room: Room) -> None:
     await join_and_answer(room.talk, room.code, {"=HYPERLINK(1)": ["Python"], "Bob": ["Python"]})
     await room.talk.say(OLIVIA, SLOTS)
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
     hacker = person("=HYPERLINK(1)")
     await room.press_delivered(hacker, "Pick a time to meet")

@@ -25,7 +25,7 @@ def _entry(calendar: icalendar.Calendar) -> tuple[str, int, str]:
 async def test_reschedule_updates_the_entry_and_cancel_removes_it(room: Room) -> None:
     await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
     await room.talk.say(OLIVIA, SLOTS)
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
     await room.press_delivered(ALICE, "Pick a time to meet")
     await room.press(ALICE, room.talk.button(ALICE, "19:15"))

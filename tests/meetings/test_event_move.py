@@ -18,7 +18,7 @@ LONDON = ZoneInfo("Europe/London")
 async def test_moving_the_event_moves_its_slots_and_meetings(room: Room) -> None:
     await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
     await room.talk.say(OLIVIA, SLOTS)
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
     await room.press_delivered(ALICE, "Pick a time to meet")
     await room.press(ALICE, room.talk.button(ALICE, "19:15"))

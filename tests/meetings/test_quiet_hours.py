@@ -22,7 +22,7 @@ async def test_proposal_acceptance_and_cancellation_wait_for_the_recipients_morn
     await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
     await room.talk.say(BOB, "/timezone Australia/Sydney")
     await room.talk.say(OLIVIA, SLOTS)
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
 
     room.clock.set(datetime(2026, 11, 24, 23, 0, tzinfo=SYDNEY))  # 12:00 in London
@@ -56,7 +56,7 @@ async def test_news_about_a_meeting_before_the_recipients_morning_goes_at_once(r
     await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
     await room.talk.say(BOB, "/timezone Australia/Sydney")
     await room.talk.say(OLIVIA, SLOTS)
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
     room.clock.set(datetime(2026, 12, 9, 12, 0, tzinfo=LONDON))  # 23:00 in Sydney: the proposal waits
     await room.press_delivered(ALICE, "Pick a time to meet")
@@ -78,7 +78,7 @@ async def test_did_you_meet_after_the_meeting_waits_for_the_morning(room: Room) 
     await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
     await room.talk.say(BOB, "/timezone Australia/Sydney")
     await room.talk.say(OLIVIA, SLOTS)
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
     await room.press_delivered(ALICE, "Pick a time to meet")
     await room.press(ALICE, room.talk.button(ALICE, "19:15"))

@@ -22,7 +22,7 @@ async def test_the_grid_total_multiplies_out_with_capacities(room: Room) -> None
 async def test_a_meeting_at_a_removed_place_is_not_called_free_again(room: Room) -> None:
     await join_and_answer(room.talk, room.code, {"Alice": ["Python"], "Bob": ["Python"]})
     await room.talk.say(OLIVIA, '/slots 19:00-20:00 every 15 at "Bar, Terrace"')
-    await room.talk.say(OLIVIA, "/match now")
+    await room.talk.match_now(OLIVIA)
     await room.deliver()
     await room.press_delivered(ALICE, "Pick a time to meet")
     await room.press(ALICE, room.talk.button(ALICE, "19:15"))

@@ -72,8 +72,9 @@ async def test_late_joiners_are_drawn_as_they_join_and_a_draw_never_changes(talk
     assert 0 < sum(first.values()) < 12
     leaver = person(names[0])
     await talk.say(leaver, "/leave")
+    await talk.press(leaver, "Leave")
     await talk.say(leaver, f"/join {code}")
-    await talk.say(OLIVIA, "/match now")  # the first round: nothing about the draw may move now
+    await talk.match_now(OLIVIA)  # the first round: nothing about the draw may move now
     assert await draws(core) == first
 
 
@@ -90,7 +91,7 @@ async def test_held_out_members_are_never_introduced_nor_named(
     assert held and len(held) < len(drawn)
     preview = await talk.say(OLIVIA, "/match")
     assert not any(f"M{user[1:]}" in preview for user in held)
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     platform = RecordingPlatform()
     await Delivery(core.database, {"console": platform}, clock).run_once()
     if optin == "on":  # everyone proposed says yes, so the names go out too
@@ -121,7 +122,7 @@ async def test_refusals_change_nothing(talk: Talk, core: Core, code: str) -> Non
     assert "Only the organisers of HR Tweetup London" in await talk.say(person("M01"), "/rules holdout 20")
     assert await snapshot(core.database) == before
     assert "Holdout on" in await talk.say(OLIVIA, "/rules holdout 20%")
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     after_round = await snapshot(core.database)
     for value in ("30", "off", "20"):
         reply = await talk.say(OLIVIA, f"/rules holdout {value}")
@@ -187,7 +188,7 @@ async def answer_after_event(core: Core, event_id: int, name: str, *, rsvp: bool
 async def test_stats_compare_the_groups(talk: Talk, core: Core, code: str) -> None:
     await talk.say(OLIVIA, "/rules holdout 30")
     names = await join_all(talk, code, 60)
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     event_id = await _event_id(core, code)
     drawn = await draws(core)
     assert "nobody has told me yet whether they came" in await talk.say(OLIVIA, "/stats")
@@ -222,7 +223,7 @@ async def test_an_organiser_of_several_events_sees_the_pooled_estimate(talk: Tal
         await talk.say(OLIVIA, "/poll " + ", ".join(INTERESTS))
         await talk.say(OLIVIA, "/rules holdout 50")
         names = await join_all(talk, code, 30, prefix=f"E{number}x")
-        await talk.say(OLIVIA, "/match now")
+        await talk.match_now(OLIVIA)
         event_id = await _event_id(core, code)
         drawn = await draws(core)
         for index, name in enumerate(names):
@@ -236,11 +237,12 @@ async def test_an_organiser_of_several_events_sees_the_pooled_estimate(talk: Tal
 async def test_export_has_the_rows_and_no_names_or_ids(talk: Talk, core: Core, code: str) -> None:
     await talk.say(OLIVIA, "/rules holdout 25")
     names = await join_all(talk, code, 20)
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     event_id = await _event_id(core, code)
     for index, name in enumerate(names[:12]):
         await answer_after_event(core, event_id, name, rsvp=True, came=index % 2 == 0, met=index % 4 == 0)
     await talk.say(person(names[-1]), "/leave")
+    await talk.press(person(names[-1]), "Leave")
     reply = await talk.say(OLIVIA, "/export")
     assert "Outcome rows of HR Tweetup London (part 1 of 1)" in reply
     block = reply[reply.index("group,was_introduced") :]
@@ -321,7 +323,7 @@ async def test_unanswered_is_not_no_and_an_organiser_who_joins_is_not_drawn(talk
     drawn = await draws(core)
     assert "olivia" not in drawn and len(drawn) == 20  # organisers are not attendees in the measurement
     held_n = sum(drawn.values())
-    await talk.say(OLIVIA, "/match now")
+    await talk.match_now(OLIVIA)
     stats = await talk.say(OLIVIA, "/stats")
     assert f"Told me whether they came: 0 of {20 - held_n} introduced, 0 of {held_n} held out" in stats
     assert stats.count("met someone new — (nobody has answered yet)") == 2

@@ -58,6 +58,17 @@ def text_of(message: dict[str, Any]) -> str:
     return visible_text(message)
 
 
+async def match_now(harness: Harness) -> None:
+    """``/match now`` as the organiser, and its "Yes, send round N" (the campaign's intros were still to come)."""
+    await harness.slack.command(ORGANISER, "match now")
+    await harness.settle()
+    dm = harness.api.dm_of(ORGANISER) or ""
+    question = harness.api.posts_to(dm)[-1]
+    [yes] = [value for label, value in buttons(question).items() if label.startswith("Yes, send round")]
+    await harness.slack.press(ORGANISER, yes, channel=dm, ts=question["ts"])
+    await harness.settle()
+
+
 async def test_organiser_members_broadcast_and_a_round(
     e2e: Harness, sqlite_database: Database, clock: ManualClock
 ) -> None:
@@ -172,8 +183,7 @@ async def test_organiser_members_broadcast_and_a_round(
     await e2e.settle()
     preview = text_of(api.posts_to(organiser_dm)[-1])
     assert "Preview" in preview and "<!channel>" in preview
-    await slack.command(ORGANISER, "match now")
-    await e2e.settle()
+    await match_now(e2e)
     assert "is on its way" in text_of(api.posts_to(organiser_dm)[-1])
     opened_before = len(api.calls_to("conversations.open"))
     await delivery.run_once()

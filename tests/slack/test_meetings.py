@@ -21,7 +21,7 @@ from bot.delivery import Delivery
 from bot.messages import ButtonPress, Command, Sender
 from storage.database import Database
 from tests.slack.conftest import Harness, _harness
-from tests.slack.test_end_to_end import buttons, text_of
+from tests.slack.test_end_to_end import buttons, match_now, text_of
 
 ORGANISER, ADA, BOB = "UORG0001", "UADA0001", "UBOB0001"
 LONDON = ZoneInfo("Europe/London")
@@ -77,8 +77,7 @@ async def test_meeting_in_the_group_dm_with_uploaded_calendar_reminder_and_cance
     await e2e.settle()
     assert "4 slots of 15 minutes" in text_of(api.posts_to(api.dm_of(ORGANISER) or "")[-1])
 
-    await slack.command(ORGANISER, "match now")
-    await e2e.settle()
+    await match_now(e2e)
     delivery = Delivery(sqlite_database, {"slack": e2e.adapter}, clock)
     await delivery.run_once()
     group = api.conversation(ADA, BOB)

@@ -55,6 +55,15 @@ class Telegram:
     async def say(self, user: User, text: str, chat: dict[str, Any] | None = None) -> list[Call]:
         return await self.deliver(self.stand_in.message_update(user, text, chat))
 
+    async def match_now(self, user: User) -> list[Call]:
+        """``/match now``, and its "Yes, send round N" when it asks first; the calls of the round."""
+        asked = await self.say(user, "/match now")
+        if not any("Send round" in text for text in texts(asked)):
+            return asked
+        question = self.stand_in.bot_messages(user.id)[-1]
+        number = question["text"].rsplit("Send round ", 1)[1].split(" ", 1)[0]
+        return await self.press(user, question, f"Yes, send round {number}")
+
     async def broadcast(self, user: User, args: str) -> list[Call]:
         """``/broadcast ARGS``: the preview comes back with Send, Edit and Cancel; press Send. The calls of Send."""
         [preview] = texts(await self.say(user, f"/broadcast {args}"))

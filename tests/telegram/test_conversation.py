@@ -106,7 +106,7 @@ def named_in(message: dict[str, Any]) -> set[int]:
 async def run_a_round(telegram: Telegram, delivery: Delivery) -> None:
     """/match now: one intro each, naming the others in the group; then said hi, the follow-up and a rating."""
     stand_in = telegram.stand_in
-    started = texts(await telegram.say(OLIVIA, "/match now"))
+    started = texts(await telegram.match_now(OLIVIA))
     assert started[0].startswith("Round 1 of Tech Mixer is on its way")
     assert (await delivery.run_once())["sent"] == len(MEMBERS) + 1  # and the organiser's delivery report
     report = stand_in.bot_messages(OLIVIA.id)[-1]  # sent, then edited to the final count

@@ -42,7 +42,7 @@ async def test_meeting_booked_with_calendar_file_reminder_and_cancel(
         await telegram.press(user, stand_in.bot_messages(user.id)[-1], "Done")
     slots = texts(await telegram.say(OLIVIA, '/slots 19:00-21:00 every 15 at "Bar*2, Table 1-2"'))
     assert "8 slots of 15 minutes" in slots[0]
-    await telegram.say(OLIVIA, "/match now")
+    await telegram.match_now(OLIVIA)
     delivery = Delivery(sqlite_core.database, {"telegram": telegram.adapter}, clock)
     await delivery.run_once()
 
