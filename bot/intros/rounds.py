@@ -69,20 +69,19 @@ async def read_pool(
 async def solve(event_id: int, number: int, pool: Pool) -> Plan:
     """Match the pool in a separate process: the loop keeps answering, and no transaction is needed."""
     started = time.perf_counter()
-    result, peak_mb = await match_in_process(
-        pool.candidates, pool.history, pool.blocks, pool.rules, seed_for(event_id, number)
-    )
+    matched = await match_in_process(pool.candidates, pool.history, pool.blocks, pool.rules, seed_for(event_id, number))
     log.info(
         "round matched",
         extra={
             "event_id": event_id,
             "members": len(pool.candidates),
-            "groups": len(result.groups),
+            "groups": len(matched.result.groups),
             "matcher_seconds": round(time.perf_counter() - started, 3),
-            "matcher_peak_rss_mb": round(peak_mb, 1),
+            "matcher_cpu_seconds": round(matched.cpu_seconds, 3),
+            "matcher_peak_rss_mb": round(matched.peak_mb, 1),
         },
     )
-    return Plan(number, pool, result, peak_mb)
+    return Plan(number, pool, matched.result, matched.peak_mb)
 
 
 async def plan_round(session: AsyncSession, event: Event, now: datetime, number: int | None = None) -> Plan:

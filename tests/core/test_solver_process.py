@@ -1,0 +1,80 @@
+"""The matcher's worker process: one warm worker reused by every round, the same result as matching here, and a
+new worker after the old one died."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.intros.solver_process import match_in_process, warm_up
+from bot.matching import Candidate, PastMeeting, Rules, match
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+INTERESTS = ["Python", "Rust", "Design", "Chess", "Jazz", "Hiking"]
+
+
+def _pool(size: int = 60) -> tuple[list[Candidate], list[PastMeeting], list[tuple[int, int]], Rules]:
+    """A pool that uses every field the worker rebuilds: interests, roles, offsets, platforms, consent,
+    priority, history and blocks."""
+    rng = random.Random(5)
+    candidates = [
+        Candidate(
+            member_id=member_id,
+            interests=frozenset(rng.sample(INTERESTS, rng.randint(0, 4))),
+            role=rng.choice([None, "recruiter", "candidate"]),
+            utc_offset_hours=rng.choice([None, 0.0, 1.0, 5.5, -8.0]),
+            platform=rng.choice(["slack", "telegram"]),
+            cross_platform_ok=rng.random() < 0.6,
+            priority=rng.random() < 0.15,
+        )
+        for member_id in range(1, size + 1)
+    ]
+    history = [PastMeeting(a, a + 1, T0 + timedelta(days=a)) for a in range(1, size, 3)]
+    blocks = [(a, a + 2) for a in range(2, size, 7)]
+    rules = Rules(
+        group_size=3,
+        cross_roles=frozenset({frozenset({"recruiter", "candidate"})}),
+        max_per_role=2,
+        prefer_within_hours=3.0,
+    )
+    return candidates, history, blocks, rules
+
+
+def _children() -> set[int | None]:
+    return {child.pid for child in multiprocessing.active_children()}
+
+
+async def test_the_worker_gives_what_matching_here_gives() -> None:
+    candidates, history, blocks, rules = _pool()
+    matched = await match_in_process(candidates, history, blocks, rules, seed=11)
+    assert matched.result == match(candidates, history, blocks, rules, seed=11)
+    assert matched.result.groups  # the pool is matchable: the comparison is about real groups
+    assert matched.peak_mb > 0 and matched.cpu_seconds >= 0
+
+
+async def test_rounds_reuse_the_worker_started_at_boot() -> None:
+    await warm_up()
+    started = _children()
+    assert started  # boot started the worker
+    candidates, history, blocks, rules = _pool()
+    for seed in (1, 2):
+        await match_in_process(candidates, history, blocks, rules, seed=seed)
+        assert _children() == started  # the same process: no new worker per round
+
+
+async def test_a_worker_that_died_is_replaced_by_the_next_round() -> None:
+    await warm_up()
+    for pid in _children():
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+    candidates, history, blocks, rules = _pool()
+    with pytest.raises(BrokenProcessPool):  # the round that found it dead fails, as a crash in it would
+        await match_in_process(candidates, history, blocks, rules, seed=3)
+    matched = await match_in_process(candidates, history, blocks, rules, seed=3)
+    assert matched.result == match(candidates, history, blocks, rules, seed=3)
