@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,6 +91,13 @@ async def plan_round(session: AsyncSession, event: Event, now: datetime, number:
     return await solve(event.id, number, pool)
 
 
+@lru_cache(maxsize=1024)
+def _waking(now: datetime, zone: str) -> datetime:
+    """``outside_quiet_hours``, once per moment and zone: a round asks it for each of thousands of members, who
+    live in a few zones."""
+    return outside_quiet_hours(now, zone)
+
+
 @dataclass(frozen=True, slots=True)
 class Timing:
     """When messages of a round go out: each member's at their own hour, a group conversation within everyone's
@@ -106,7 +114,7 @@ class Timing:
     def when(self, member: Person) -> datetime:
         """A campaign delivers at each member's local hour; anything else (an organiser's command, an answer
         of another member) as soon as it is daytime for the member."""
-        return self.deliver_at(member) if self.deliver_at else outside_quiet_hours(self.now, self.zone(member))
+        return self.deliver_at(member) if self.deliver_at else _waking(self.now, self.zone(member))
 
     def together(self, members: Sequence[Person]) -> datetime | None:
         """When one conversation of ``members`` goes out: the first moment, from the earliest of their own

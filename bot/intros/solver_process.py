@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
+import os
 import resource
 import threading
 from collections.abc import Callable, Sequence
@@ -71,8 +72,17 @@ _WORKER = _Worker()
 
 
 def _settle() -> None:
-    """In the worker, once: what start-up imported is kept out of every later collection of the matcher."""
+    """In the worker, once: what start-up imported is kept out of every later collection of the matcher, and the
+    worker ends with the bot (a bot killed outright leaves no exit handler to stop it)."""
     gc.freeze()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns when the parent process has ended
+    os._exit(1)
 
 
 def _ready() -> bool:

@@ -7,14 +7,19 @@ import multiprocessing
 import os
 import random
 import signal
+import subprocess
+import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.intros.solver_process import match_in_process, warm_up
 from bot.matching import Candidate, PastMeeting, Rules, match
 
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 INTERESTS = ["Python", "Rust", "Design", "Chess", "Jazz", "Hiking"]
 
@@ -78,3 +83,41 @@ async def test_a_worker_that_died_is_replaced_by_the_next_round() -> None:
         await match_in_process(candidates, history, blocks, rules, seed=3)
     matched = await match_in_process(candidates, history, blocks, rules, seed=3)
     assert matched.result == match(candidates, history, blocks, rules, seed=3)
+
+
+WARM_UP_THEN_DIE = """
+import asyncio, multiprocessing, os, signal
+from bot.intros.solver_process import warm_up
+if __name__ == "__main__":
+    asyncio.run(warm_up())
+    print(*[child.pid for child in multiprocessing.active_children()], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no exit handler runs
+"""
+
+
+def test_the_worker_ends_when_the_bot_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "bot_that_dies.py"
+    script.write_text(WARM_UP_THEN_DIE)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert workers
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
