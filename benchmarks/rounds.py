@@ -8,9 +8,10 @@ through ``Core.handle``, from the command to the reply (every message queued), o
 Each case builds a community in the real schema (``benchmarks.community``) in a scratch database, then a fresh
 process runs the round, so its peak memory is the round's: ``/match now`` as the organiser, with a probe task
 beside it that sleeps 10 ms at a time and records how late it wakes (the loop's lag), and a counter of the SQL
-statements sent. Before it, the process starts the matcher's fork server, as ``icebreaker run`` does at boot
-(``solver_process.warm_up``). The matcher's own process reports its peak memory and CPU time too; the bot's CPU
-time is this process's during the command. At 10,000 members a broadcast to everyone (``/broadcast``) is
+statements sent. Before it, the process starts the matcher's worker and freezes what it has built out of the
+garbage collector's way, as ``icebreaker run`` does at boot (``solver_process.warm_up``, ``gc.freeze``). The
+matcher's own process reports its peak memory and the CPU time of its matching too; the bot's CPU time is this
+process's (all its threads) during the command. At 10,000 members a broadcast to everyone (``/broadcast``) is
 measured the same way, after the round.
 """
 
@@ -162,7 +163,7 @@ def _report(backend: str, size: int, seeded: float, figures: dict[str, Any]) -> 
     )
     print(
         f"    CPU: bot process {round_['cpu_seconds']:.2f} s, matcher process {figures['matcher_cpu_seconds']:.2f} s"
-        f" (imports included) | the matcher's fork server started at boot in {figures['warm_up_seconds']:.2f} s"
+        f" (its matching) | the matcher's worker was started at boot, ready in {figures['warm_up_seconds']:.2f} s"
     )
     print(f"    of which matching (in its own process): {figures['matcher_seconds']:.2f} s; reply: {round_['reply']}")
     if "broadcast" in figures:
