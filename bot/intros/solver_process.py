@@ -1,17 +1,17 @@
 """Runs the matcher in a separate process, so that the event loop keeps answering while it works.
 
 A thread is not enough: rustworkx holds the GIL for the whole ``max_weight_matching`` call (a 0.74 s matching
-froze the main thread for 0.73 s). The process is one long-lived worker, started at boot (``warm_up``) and
-reused by every round of this bot process. A fresh worker per round cost a 10,000-member round about 1.5 s of
-CPU before matching began: multiprocessing makes every new worker import the program's main module, which is
-the whole bot (SQLAlchemy, the models, the adapters); preloading it in a fork server does not help on Python
-3.11 (its ``"__main__"`` preload is never given the path). Rounds of the same process take turns in the one
-worker. If it dies (say, out of memory), that round fails as before and the next one starts a new worker.
+froze the main thread for 0.73 s). The process is a long-lived worker, started at boot (``warm_up``) and reused
+by every round of this bot process (rounds at once take turns in it). A fresh worker
+per round cost a 10,000-member round about 1.5 s of CPU before matching began: multiprocessing makes every new
+worker import the program's main module, which is the whole bot (SQLAlchemy, the models, the adapters);
+preloading it in a fork server does not help on Python 3.11 (its ``"__main__"`` preload is never given the
+path). If the worker dies (say, out of memory), that round fails as before and the next one starts a new worker.
 
-The worker is one per process, like multiprocessing's own fork server: it is a property of the process, not of a
-``Core`` (of which tests build many). The pool goes over as plain tuples and is rebuilt into the matcher's frozen
-dataclasses in the worker: pickling a slotted frozen dataclass runs Python code per object, on a thread of the
-bot's process, with the GIL held.
+The worker belongs to the process, like multiprocessing's own fork server, not to a ``Core`` (of which tests
+build many). The pool goes over as plain tuples and is rebuilt into the matcher's frozen dataclasses in the
+worker: pickling a slotted frozen dataclass runs Python code per object, on a thread of the bot's process, with
+the GIL held.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ from bot.matching import Candidate, MatchResult, PastMeeting, Rules, match
 T = TypeVar("T")
 CandidateRow = tuple[int, tuple[str, ...], str | None, float | None, str, bool, bool]
 _CONTEXT = "spawn"  # fork is unsafe beside threads; the worker is started once, so its start-up cost is paid once
+# One worker: rounds of one process (two events' organisers at once) take turns in it. With two, the pool
+# started a second worker as soon as a round came before the first worker was counted idle again, so a second
+# resident process was the rule, not the exception.
+WORKERS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +50,7 @@ class Matched:
 
 
 class _Worker:
-    """The one warm worker process of this bot process, started when first needed (or by ``warm_up``)."""
+    """The warm worker process of this bot process, started when first needed (or by ``warm_up``)."""
 
     def __init__(self) -> None:
         self._executor: ProcessPoolExecutor | None = None
@@ -56,7 +60,7 @@ class _Worker:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context(_CONTEXT), initializer=_settle
+                    max_workers=WORKERS, mp_context=multiprocessing.get_context(_CONTEXT), initializer=_settle
                 )
             return self._executor.submit(fn, *args)
 

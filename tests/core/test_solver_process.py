@@ -3,6 +3,7 @@ new worker after the old one died."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import random
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.intros.solver_process import match_in_process, warm_up
+from bot.intros.solver_process import WORKERS, match_in_process, warm_up
 from bot.matching import Candidate, PastMeeting, Rules, match
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +72,19 @@ async def test_rounds_reuse_the_worker_started_at_boot() -> None:
     for seed in (1, 2):
         await match_in_process(candidates, history, blocks, rules, seed=seed)
         assert _children() == started  # the same process: no new worker per round
+
+
+async def test_two_rounds_at_once_are_both_matched_in_the_one_worker() -> None:
+    await warm_up()
+    started = _children()
+    candidates, history, blocks, rules = _pool()
+    first, second = await asyncio.gather(
+        match_in_process(candidates, history, blocks, rules, seed=4),
+        match_in_process(candidates[:40], history, blocks, rules, seed=5),
+    )
+    assert first.result == match(candidates, history, blocks, rules, seed=4)
+    assert second.result == match(candidates[:40], history, blocks, rules, seed=5)
+    assert _children() == started and len(started) == WORKERS == 1
 
 
 async def test_a_worker_that_died_is_replaced_by_the_next_round() -> None:
