@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import Policy
 from bot.core import Core
 from bot.delivery import Delivery
+from bot.intros.solver_process import warm_up
 from bot.port import Platform
 from bot.ratelimit import SLACK_LIMITS, TELEGRAM_LIMITS
 from bot.scheduler import Ticker
@@ -114,6 +116,7 @@ async def serve(
     http.add_health_check("database", lambda: _database_ok(database))
     delivery = Delivery(database, {a.name: a for a in adapters}, clock, limits=LIMITS, budget=budget)
     await delivery.recover()  # logs a line for each row it marks uncertain
+    await warm_up()  # the matcher's fork server, so that the first round does not start it
     campaign = CampaignRunner(database, clock, policy)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -138,6 +141,9 @@ async def serve(
     ticker = Ticker(seconds=settings.tick_seconds)
     ticker.every("campaign", lambda: _campaign_then_wake(campaign, wakeup))
     ticker.start()
+    # What boot built (modules, classes, the router, the adapters) lives as long as the process: keep it out of
+    # every later garbage collection, whose full passes over it paused the loop for 100-400 ms in a round.
+    gc.freeze()
     log.info("icebreaker running", extra={"adapters": [a.name for a in adapters], "port": http.port})
     deliverer = asyncio.create_task(_deliver_forever(delivery, wakeup, stop, settings.tick_seconds))
     if started is not None:

@@ -11,13 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Intro, IntroGroup, IntroHistory, Round, Starter
+from storage.models import Base, Intro, IntroGroup, IntroHistory, Round, Starter
 
 BATCH = 500  # rows per statement
+
+
+def _table(model: type[Base]) -> Table:
+    """The model's table: rows inserted into it skip the ORM's per-row bookkeeping of a bulk insert (the rows are
+    plain values, keyed by column names, which are the attribute names here)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,7 @@ async def add_groups(session: AsyncSession, round_id: int, groups: Sequence[NewG
             }
             for group_id, g in zip(ids[start : start + BATCH], groups[start : start + BATCH], strict=True)
         ]
-        await session.execute(insert(IntroGroup), rows)
+        await session.execute(insert(_table(IntroGroup)), rows)
     return ids
 
 
@@ -130,7 +138,7 @@ async def place(session: AsyncSession, round_id: int, placements: Sequence[Place
             }
             for p in placements[start : start + BATCH]
         ]
-        await session.execute(insert(Intro), rows)
+        await session.execute(insert(_table(Intro)), rows)
 
 
 async def record_meetings(
@@ -142,7 +150,7 @@ async def record_meetings(
             {"event_id": event_id, "member_a": a, "member_b": b, "introduced_at": now}
             for a, b in pairs[start : start + BATCH]
         ]
-        await session.execute(insert(IntroHistory), rows)
+        await session.execute(insert(_table(IntroHistory)), rows)
 
 
 async def introduced_anyone(session: AsyncSession, event_id: int) -> bool:

@@ -3,6 +3,7 @@ and rules."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -124,7 +125,9 @@ async def load_pool(
     priority = await _left_out_last_round(session, event.id)
     offsets: dict[str | None, float | None] = {}
     candidates: list[Candidate] = []
-    for member in members.values():
+    for index, member in enumerate(members.values()):
+        if index and index % PARTITION == 0:
+            await asyncio.sleep(0)  # building candidates is CPU work: let the loop serve others in between
         zone = member.time_zone or event.time_zone
         if zone not in offsets:
             offsets[zone] = utc_offset_hours(zone, now)
