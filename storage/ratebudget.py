@@ -8,6 +8,7 @@ first, then chat, so two replicas never deadlock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,4 +55,20 @@ async def reserve(
         row.next_at = at + chat[1]
     if overall is not None and account is not None:
         overall.next_at = max(overall.next_at, now) + account[1]
+    return Turn(at)
+
+
+async def reserve_all(
+    session: AsyncSession, now: datetime, keys: Sequence[tuple[str, timedelta]], *, latest: datetime | None = None
+) -> Turn:
+    """Reserve one turn under every key at once (the calls of one send: a Slack method's workspace budget and a
+    conversation's, say): the turn is when all of them are free, and each moves on by its interval from there.
+    A turn later than ``latest`` reserves nothing (``at`` is None, ``chat_free_at`` says when it would be).
+    Keys are locked in sorted order, so two replicas never deadlock."""
+    rows = [(await _locked(session, key, now), interval) for key, interval in sorted(keys)]
+    at = max([now, *(row.next_at for row, _ in rows)])
+    if latest is not None and at > latest:
+        return Turn(None, at)
+    for row, interval in rows:
+        row.next_at = at + interval
     return Turn(at)
