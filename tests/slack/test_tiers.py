@@ -30,6 +30,7 @@ from bot.delivery import Delivery
 from bot.messages import Command, Sender
 from storage.database import Database
 from storage.models import Member, OutboxMessage, OutboxStatus
+from storage.outbox import NewMessage, enqueue
 from tests.slack.conftest import Harness, slack_settings
 from tests.slack.signed import Slack
 from tests.slack.stand_in import BOT_USER, SlackStandIn
@@ -182,3 +183,50 @@ async def test_a_400_member_round_is_paced_by_conversations_open(paced: Paced) -
     assert sum(refused.values()) <= 3
     stats = (await paced.core.handle(Command(ORGANISER, "stats")))[0].message.plain_text()
     assert f"Matched: {matched}" in stats and "Intros delivered" not in stats  # every match introduced
+
+
+def _spend(paced: Paced, method: str, seconds: float) -> list[tuple[str, str | None]]:
+    """Calls of ``method`` enough to fill its budget for ``seconds`` (as other replicas' sends would)."""
+    per_second = (scaled(SLACK_METHODS, SCALE)[method].per_minute or 0) / 60
+    return [(method, None)] * int(seconds * per_second)
+
+
+async def test_a_reply_waits_in_the_outbox_while_the_budget_is_spent(paced: Paced) -> None:
+    user = "UREPLY001"
+    paced.api.add_user(user, "Ivy")
+    pacer = paced.harness.adapter.pacer
+    assert pacer is not None
+    await pacer.reserve(_spend(paced, "conversations.open", 4.0))  # other replicas' opens fill the next 4 s
+    assert (await paced.harness.slack.command(user, "help")).status_code == 200
+    await paced.harness.settle()
+    dm = paced.api.dm_of(user)
+    assert dm is not None and paced.api.posts_to(dm) == []  # not sent over the budget, and not dropped:
+    async with paced.core.database.read() as session:
+        [row] = (await session.scalars(select(OutboxMessage))).all()
+    assert row.status == OutboxStatus.QUEUED and row.address == user
+    waits = (row.not_before - paced.delivery.clock.now()).total_seconds()
+    assert 2.0 < waits <= 4.5  # due when the turn comes, not at once
+    async with paced.delivering():
+        await _eventually(lambda: paced.api.posts_to(dm), within=10)
+    assert "What I can do" in str(paced.api.posts_to(dm)[-1]) and not paced.api.too_many
+
+
+async def test_an_outbox_row_waits_for_its_turn_before_it_is_marked_sending(paced: Paced) -> None:
+    """A replica killed while a row waits for its method's turn leaves it queued for another, not 'uncertain'."""
+    paced.api.add_user("UPAIR0001", "Ada")
+    paced.api.add_user("UPAIR0002", "Bob")
+    pacer = paced.harness.adapter.pacer
+    assert pacer is not None
+    await pacer.reserve(_spend(paced, "conversations.open", 1.5))
+    async with paced.core.database.transaction() as session:
+        payload = {"lines": [[{"t": "Meet each other!", "s": "plain"}]], "buttons": []}
+        row = NewMessage("pair:1", "slack", "UPAIR0001,UPAIR0002", payload, address_kind="group")
+        await enqueue(session, [row], paced.delivery.clock.now())
+    sending = asyncio.create_task(paced.delivery.run_once())
+    await asyncio.sleep(0.5)
+    async with paced.core.database.read() as session:
+        waiting = (await session.scalars(select(OutboxMessage))).one()
+    assert waiting.status == OutboxStatus.CLAIMED  # waiting for conversations.open's turn, nothing sent yet
+    assert (await sending)["sent"] == 1
+    group = paced.api.conversation("UPAIR0001", "UPAIR0002")
+    assert group is not None and len(paced.api.posts_to(group)) == 1 and not paced.api.too_many
