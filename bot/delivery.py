@@ -25,6 +25,7 @@ from bot.broadcast_progress import update_progress
 from bot.budget import SharedBudget
 from bot.clock import Clock
 from bot.delivery_outcomes import Outcome, Result, apply_consequences, classify
+from bot.errors import DeliveryError
 from bot.messages import Address, Message
 from bot.port import Paced, Platform
 from bot.ratelimit import Limiter, RateLimits
@@ -158,7 +159,7 @@ class Delivery:
         if isinstance(platform, Paced):  # the platform's own limits (Slack's per-method tiers), before 'sending'
             try:
                 turn = await platform.turn(address, message)
-            except Exception as error:
+            except DeliveryError as error:  # anything else (the database) fails the round; the lease brings it back
                 return await self._record(row, classify(row, error, self.clock.now()))
             if turn > 0:
                 await self.sleep(turn)
