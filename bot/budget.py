@@ -87,10 +87,9 @@ class SharedBudget:
         than that reserves nothing: ``deferred_until`` says when it would have been."""
         if not keys:
             return Slot(0.0)
-        now = self.now()
-        latest = None if max_wait is None else now + timedelta(seconds=max_wait)
+        latest = None if max_wait is None else timedelta(seconds=max_wait)
         async with self.database.transaction() as session:
-            turn = await ratebudget.reserve_all(session, now, keys, latest=latest)
+            turn = await ratebudget.reserve_all(session, self.now, keys, max_wait=latest)
         if turn.at is None:
             return Slot(0.0, turn.chat_free_at)
         return Slot(max(0.0, (turn.at - self.now()).total_seconds()))

@@ -57,7 +57,7 @@ async def test_one_turn_under_several_keys_and_none_past_the_latest(database: Da
         for n in range(10):
             async with replica.transaction() as session:
                 keys = [(f"s:T1:chat.postMessage:G{worker}-{n}", CHAT), method]  # not in lock order: sorted inside
-                turns.append((await ratebudget.reserve_all(session, NOW, keys)).at)
+                turns.append((await ratebudget.reserve_all(session, lambda: NOW, keys)).at)
         return turns
 
     try:
@@ -69,11 +69,21 @@ async def test_one_turn_under_several_keys_and_none_past_the_latest(database: Da
     turns = sorted(t for turns in results for t in turns)  # type: ignore[type-var]
     assert turns == [NOW + STEP * n for n in range(30)]  # distinct turns across replicas, no deadlock
     async with database.transaction() as session:
-        first = await ratebudget.reserve_all(session, NOW, [method, conversation])
-        second = await ratebudget.reserve_all(session, NOW, [method, conversation])
-        too_late = await ratebudget.reserve_all(session, NOW, [method, conversation], latest=NOW + CHAT)
-        third = await ratebudget.reserve_all(session, NOW, [method, conversation])
+        first = await ratebudget.reserve_all(session, lambda: NOW, [method, conversation])
+        second = await ratebudget.reserve_all(session, lambda: NOW, [method, conversation])
+        too_late = await ratebudget.reserve_all(session, lambda: NOW, [method, conversation], max_wait=CHAT)
+        third = await ratebudget.reserve_all(session, lambda: NOW, [method, conversation])
     assert first.at == NOW + STEP * 30
     assert second.at == first.at + CHAT  # the conversation's turn, later than the method's
     assert too_late.at is None and too_late.chat_free_at == second.at + CHAT  # past the latest: nothing taken
     assert third.at == second.at + CHAT
+
+
+async def test_now_is_read_once_the_rows_are_locked(database: Database) -> None:
+    """A turn is never reserved in the past because the caller waited for the lock: late waiters would go
+    together, faster than the interval."""
+    readings = iter([NOW, NOW + CHAT * 5])  # before the lock, then after a long wait for it
+
+    async with database.transaction() as session:
+        turn = await ratebudget.reserve_all(session, lambda: next(readings), [("s:T1:late", STEP)])
+    assert turn.at == NOW + CHAT * 5
