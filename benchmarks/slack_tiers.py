@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select, update
 
@@ -149,7 +150,7 @@ async def rush(url: str, joins: int, replicas: int, scale: float) -> None:
 
         async with group.delivering():
             started = time.monotonic()
-            await _each([lambda n=n, u=u: group.slack(n).command(u, f"join {code}") for n, u in enumerate(users)])
+            await _each([partial(group.slack(n).command, user, f"join {code}") for n, user in enumerate(users)])
             sent_in = time.monotonic() - started
             with contextlib.suppress(TimeoutError):
                 await _eventually(lambda: all(welcomed(u) for u in users), within=600 / min(scale, 10) + 60)
@@ -194,24 +195,37 @@ async def round_(url: str, members: int, replicas: int, scale: float) -> None:
         stats = (await core.handle(Command(ORGANISER, "stats")))[0].message.plain_text()
         half = re.search(r"Intros delivered: (\d+) of (\d+) matched", stats)
         paused_at, at_pause = time.monotonic(), introduced()
+
+        async def unsent() -> list[tuple[str, str]]:
+            async with database.read() as session:
+                rows = await session.execute(
+                    select(OutboxMessage.key, OutboxMessage.status).where(OutboxMessage.status != OutboxStatus.SENT)
+                )
+                return [(key, status) for key, status in rows.all()]
+
         async with group.delivering():
             with contextlib.suppress(TimeoutError):
                 await _eventually(lambda: introduced() >= (int(half.group(2)) if half else members), within=600)
+            last_intro = time.monotonic()
+            with contextlib.suppress(TimeoutError):  # and the organiser's report after the intros
+                async with asyncio.timeout(30):
+                    while await unsent():  # noqa: ASYNC110 (rows other tasks send, bounded)
+                        await asyncio.sleep(0.1)
+            report_after = time.monotonic() - last_intro
         stats = (await core.handle(Command(ORGANISER, "stats")))[0].message.plain_text()
-        async with database.read() as session:
-            unsent = await session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != OutboxStatus.SENT)
-            )
+        left = await unsent()
         await group.stop()
     await api.stop()
     opens, posts = api.admitted["conversations.open"], api.admitted["chat.postMessage"]
     before = max(t for t in posts if t < paused_at) - min(opens)
     after = max(posts) - min(t for t in opens if t > paused_at)
-    elapsed, bound = before + after, groups / (TIER_3 * scale / 60)
-    print(f"round: {members} members, {groups} group DMs, tiers x{scale:g}, {replicas} replica(s)")
+    elapsed, bound = before + after, len(opens) / (TIER_3 * scale / 60)  # every conversation it opens, at Tier 3
+    print(f"round: {members} members, {groups} group DMs ({len(opens)} conversations.open), tiers x{scale:g},")
+    print(f"  {replicas} replica(s)")
     print(f"  first open to last intro: {elapsed:.2f} s against a tier-bound {bound:.2f} s ({elapsed / bound:.1%}),")
     print(f"  i.e. {elapsed * scale:.1f} s at Slack's real tiers (bound {bound * scale:.1f} s)")
-    print(f"  429s by method: {dict(api.too_many) or 'none'}; outbox rows not sent: {unsent}")
+    print(f"  429s by method: {dict(api.too_many) or 'none'}; outbox rows not sent at the end: {left or 'none'}")
+    print(f"  (the organiser's report was the last row, {report_after:.1f} s after the last intro)")
     print(f"  half-way, /stats said '{half.group(0) if half else '?'}'; the stand-in had {at_pause} members' intros")
     print(
         f"  at the end the stand-in had {introduced()}; /stats: {'Intros delivered' not in stats and 'all introduced'}"

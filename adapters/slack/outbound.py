@@ -126,12 +126,14 @@ class Outbound:
 
     def calls_for(self, address: Address, message: Message) -> list[Call]:
         """The Web API calls sending ``message`` to ``address`` makes, with the conversation each posts to."""
+        calls: list[Call] = []
         if address.kind == "channel":
-            conversation, calls = address.user_id, []
+            conversation = address.user_id
         else:
             key = _users_key(address.user_id)
             conversation = ",".join(key)
-            calls = [] if self._dms.get(key) is not None else [("conversations.open", None)]
+            if self._dms.get(key) is None:
+                calls.append(("conversations.open", None))
         calls.append(("chat.postMessage", conversation))
         for _ in message.attachments:
             calls += [("files.getUploadURLExternal", None), ("files.completeUploadExternal", None)]
