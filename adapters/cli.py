@@ -23,14 +23,11 @@ from bot.services.dashboard.signin import DashboardLinks, signing_key
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database, SchemaOutdated
 
-NO_ADAPTER = """No platform is configured, so there is nothing to run.
-
-  Telegram: set ICEBREAKER_TELEGRAM_TOKEN (from @BotFather).
-  Slack:    set ICEBREAKER_SLACK_BOT_TOKEN and ICEBREAKER_SLACK_APP_TOKEN (Socket Mode),
-            or ICEBREAKER_SLACK_BOT_TOKEN and ICEBREAKER_SLACK_SIGNING_SECRET (HTTP).
-
-To try Icebreaker without any of them: `icebreaker shell` (chat in this terminal)
-or `icebreaker demo` (a whole simulated event)."""
+NO_ADAPTER = (
+    "icebreaker run: no platform configured; set ICEBREAKER_TELEGRAM_TOKEN, or ICEBREAKER_SLACK_BOT_TOKEN with "
+    "ICEBREAKER_SLACK_APP_TOKEN (Socket Mode) or ICEBREAKER_SLACK_SIGNING_SECRET (HTTP); or try "
+    "`icebreaker shell` or `icebreaker demo` without them."
+)
 
 
 ENV_DATABASE = ("ICEBREAKER_DATABASE_URL", "ICEBREAKER_LOG_LEVEL")

@@ -52,8 +52,10 @@ def render(message: Message, *, ansi: bool = False) -> list[str]:
     number = count(1)
     for row in message.buttons:
         lines.append("   ".join(f"[{next(number)}] {button.label}" for button in row))
+    shown = message.plain_text()
     for attachment in message.attachments:
-        caption = f": {_printable(attachment.caption)}" if attachment.caption else ""
+        # A caption that is the message's text (a calendar file) was printed just above: not twice.
+        caption = f": {_printable(attachment.caption)}" if attachment.caption and attachment.caption != shown else ""
         lines.append(
             f"📎 {_printable(attachment.filename)} ({attachment.content_type}, {_size(len(attachment.data))}){caption}"
         )

@@ -133,7 +133,6 @@ def configure_logging(level: str, stream: TextIO | None = None, *, secrets: Iter
     handler.setFormatter(JsonFormatter(REDACTOR))
     root.addHandler(handler)
     root.setLevel(level.upper())
-    logging.disable(logging.NOTSET)  # this is the process's logging set-up: undo a process-wide silence left by others
     quiet = level.upper() != "DEBUG"
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.campaign.timing import known_zone
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.messages import Action, Chat, EditOrigin, Message, Reply, Sender
+from bot.messages import Action, Chat, EditOrigin, Message, OpenForm, Reply, Sender
 from storage import events as event_queries
 from storage import members as member_queries
 from storage.database import Database
@@ -69,6 +69,9 @@ class Context:
 
     def edit(self, message: Message) -> None:
         self.actions.append(EditOrigin(message))
+
+    def offer_form(self, form: str, reference: str, fields: dict[str, str], message: Message) -> None:
+        self.actions.append(OpenForm(form, reference, tuple(fields.items()), message))
 
     async def enrol(self) -> Member:
         """The sender as a member, created now if they were not one (joining is their consent)."""

@@ -1,8 +1,10 @@
 """Inbound: updates recorded in the inbox before they are acknowledged, handled by whichever replica claims them.
 
-An adapter records what a platform delivered (``record``) and only then acknowledges it; ``run`` claims the
-recorded updates one at a time (the oldest unfinished one of each chat, so a chat's updates keep their order),
-renews the lease while the adapter's handler works, and marks the row handled. The mark is written by the
+An adapter records what a platform delivered (``record``) and only then acknowledges it; the worker claims the
+recorded updates (the oldest unfinished one of each chat, so a chat's updates keep their order) and handles up
+to ``concurrency`` of them at once, each from a different chat: a member's command never waits behind an
+organiser's round in another chat. It renews each lease while the adapter's handler works, and marks the row
+handled. The mark is written by the
 handler inside the core's own transaction (``Completion``), so an update's effects and "handled" commit together:
 a replica killed mid-update leaves a row whose lease runs out and which another replica handles, for the first
 time as far as the database is concerned.
@@ -28,6 +30,7 @@ from storage.inbox import ClaimedUpdate, NewUpdate
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=6)  # renewed every third of it
+DEFAULT_CONCURRENCY = 16  # updates of different chats handled at once by one replica
 
 
 class Completion:
@@ -57,17 +60,19 @@ class Inbound:
         lease: timedelta = DEFAULT_LEASE,
         worker_id: str | None = None,
         idle_seconds: float = 1.0,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.database = database
         self.clock = clock
         self.lease = lease
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
         self.idle_seconds = idle_seconds
+        self.concurrency = max(1, concurrency)
         self.handlers: dict[str, Handler] = {}
         self._arrived = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._busy = False  # handling an update (its answers may still be going out after the commit)
+        self._in_hand = 0  # updates being handled (their answers may still be going out after the commit)
 
     def register(self, platform: str, handler: Handler) -> None:
         self.handlers[platform] = handler
@@ -81,27 +86,42 @@ class Inbound:
         return new
 
     async def run_once(self) -> int:
-        """Handle every update that is ready now; returns how many were handled."""
-        handled = 0
+        """Handle every update that is ready now, up to ``concurrency`` at a time (one per chat); returns how
+        many were handled. When stopping it takes no more and finishes those in hand."""
         async with self.database.transaction() as session:
             released = await inbox.release_expired(session, self.clock.now())
         if released:
             log.warning("inbox updates of a worker that stopped renewing taken back", extra={"count": released})
-        while not self._stopping.is_set():
-            async with self.database.transaction() as session:
-                claimed = await inbox.claim_next(
-                    session, self.clock.now(), self.handlers.keys(), self.worker_id, self.lease
-                )
-            if not claimed:
-                return handled
-            await self._handle(claimed[0])
-            handled += 1
+        in_hand: set[asyncio.Task[None]] = set()
+        handled = 0
+        try:
+            while not self._stopping.is_set():
+                self._arrived.clear()  # before claiming: whatever arrives after the claim wakes the wait below
+                free = self.concurrency - len(in_hand)
+                if free > 0:
+                    async with self.database.transaction() as session:
+                        claimed = await inbox.claim_next(
+                            session, self.clock.now(), self.handlers.keys(), self.worker_id, self.lease, limit=free
+                        )
+                    in_hand.update(asyncio.create_task(self._handle(update)) for update in claimed)
+                if not in_hand:
+                    return handled
+                arrival = asyncio.create_task(self._arrived.wait())
+                done, _ = await asyncio.wait({*in_hand, arrival}, return_when=asyncio.FIRST_COMPLETED)
+                arrival.cancel()
+                finished = done - {arrival}
+                handled += len(finished)
+                in_hand -= finished
+        finally:
+            if in_hand:  # stopping (or cancelled): the updates in hand are finished, not dropped
+                await asyncio.gather(*in_hand, return_exceptions=True)
+                handled += len(in_hand)
         return handled
 
     async def _handle(self, update: ClaimedUpdate) -> None:
         completion = Completion(update, self.worker_id, self.clock)
         renewing = asyncio.create_task(self._renew(update, completion))
-        self._busy = True
+        self._in_hand += 1
         try:
             await self.handlers[update.platform](update, completion)
         except ClaimLost:
@@ -110,7 +130,7 @@ class Inbound:
         except Exception:
             log.exception("inbox update could not be handled", extra={"inbox_id": update.id})
         finally:
-            self._busy = False
+            self._in_hand -= 1
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
@@ -135,7 +155,7 @@ class Inbound:
             self._task = asyncio.create_task(self._run_forever())
 
     async def stop(self) -> None:
-        """Finish the update in hand, take no more (they stay recorded for the next replica)."""
+        """Finish the updates in hand, take no more (they stay recorded for the next replica)."""
         self._stopping.set()
         self._arrived.set()
         if self._task is not None:
@@ -146,7 +166,7 @@ class Inbound:
         """Wait until nothing recorded is left to handle (callers bound it with asyncio.timeout)."""
         while True:
             async with self.database.read() as session:
-                if not self._busy and not await inbox.pending(session):
+                if not self._in_hand and not await inbox.pending(session):
                     return
             self._arrived.set()
             await asyncio.sleep(0.02)

@@ -211,7 +211,18 @@ class EditOrigin:
     message: Message
 
 
-Action: TypeAlias = Reply | EditOrigin
+@dataclass(frozen=True, slots=True)
+class OpenForm:
+    """Offer the person a form to change something in hand, prefilled with ``fields`` (Slack: a modal whose
+    submission names ``reference``). A platform without forms shows ``message`` instead."""
+
+    form: str
+    reference: str
+    fields: tuple[tuple[str, str], ...]
+    message: Message
+
+
+Action: TypeAlias = Reply | EditOrigin | OpenForm
 
 
 @dataclass(slots=True)

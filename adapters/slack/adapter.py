@@ -99,15 +99,14 @@ class SlackAdapter:
         return self._socket
 
     async def start(self) -> None:
+        """Say hello (auth.test: the bot's user id, for mentions in events read from the inbox, and the workspace
+        whose rate budgets this replica shares with the others). Slack that cannot be reached, or refuses the
+        token, stops the start here: the runtime says so in one line."""
         if self.inbound is not None or self.pacer is not None:
-            try:
-                identity = await self.client.auth_test()
-            except Exception:
-                log.warning("auth.test failed; mentions keep the bot's name, budgets the default key", exc_info=True)
-            else:
-                self.listeners.bot_user_id = str(identity.get("user_id") or "") or None
-                if self.pacer is not None and identity.get("team_id"):
-                    self.pacer.team = str(identity["team_id"])  # the workspace's budgets, shared by its replicas
+            identity = await self.client.auth_test()
+            self.listeners.bot_user_id = str(identity.get("user_id") or "") or None
+            if self.pacer is not None and identity.get("team_id"):
+                self.pacer.team = str(identity["team_id"])
         if self.inbound is not None:
             self.inbound.start()
         if self.mode == "socket":

@@ -3,9 +3,10 @@
 With an inbox (always under ``icebreaker run``), events (``event_callback``: messages, mentions) and presses
 of the core's buttons (``block_actions`` with an ``ib.*`` action) are committed to the inbox before Bolt's
 ack is sent, and handled by whichever replica's inbox worker claims them, one person's in order; the mark
-"handled" commits with the core's transaction. Slash commands, App Home buttons and modal submissions are
-still acknowledged first and handled after (a modal must be opened, or a submission answered, within Slack's
-3 seconds): a replica killed in between loses that one.
+"handled" commits with the core's transaction. Slash commands, App Home buttons, a broadcast preview's Edit
+(it opens a modal prefilled with the draft) and modal submissions are still acknowledged first and handled
+after (a modal must be opened, or a submission answered, within Slack's 3 seconds): a replica killed in
+between loses that one.
 
 With ``process_before_response=False`` (the default), Bolt's asyncio runner starts each listener as a task
 and answers Slack as soon as ``ack()`` is called, so slow work after the ack never delays the 3-second
@@ -20,6 +21,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from slack_bolt import BoltResponse
@@ -29,9 +31,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.slack import render, translate, views
 from adapters.slack.importer import Importer, parse_csv
 from adapters.slack.outbound import Lru, Outbound
+from bot.commands import broadcast
 from bot.errors import DeliveryError, RateLimited
 from bot.inbound import Completion, Inbound
-from bot.messages import Action, Address, Command, EditOrigin, Incoming, Message, Sender
+from bot.messages import (
+    Action,
+    Address,
+    Button,
+    ButtonPress,
+    Command,
+    EditOrigin,
+    Incoming,
+    Message,
+    OpenForm,
+    Sender,
+)
 from storage.inbox import ClaimedUpdate, NewUpdate
 
 log = logging.getLogger(__name__)
@@ -164,7 +178,28 @@ class Listeners:
             who = await self._sender(body["user"]["id"], body["user"].get("username"))
             channel, ts = translate.origin(body)
             self.out.remember_dm(who.user_id, channel)
-            await self._run(translate.button_press(body, who), channel, ts)
+            press = translate.button_press(body, who)
+            if press.action == broadcast.EDIT:  # a form here: the draft, to prefill the modal
+                await self._edit_in_modal(str(body["trigger_id"]), replace(press, action=broadcast.FORM), channel, ts)
+                return
+            await self._run(press, channel, ts)
+
+    async def _edit_in_modal(self, trigger_id: str, press: ButtonPress, channel: str | None, ts: str | None) -> None:
+        """A broadcast preview's Edit: the modal prefilled with the draft as it stands (a stale preview gets the
+        core's "out of date" instead); its submission rewrites that draft and shows the preview again."""
+        actions = await self.core.handle(press)
+        answers: list[Action] = []
+        for action in actions:
+            if not isinstance(action, OpenForm):
+                answers.append(action)
+                continue
+            view = views.broadcast_edit(dict(action.fields), action.reference, channel, ts)
+            try:
+                await self.out.open_view(trigger_id, view, max_wait=MODAL_WAIT)
+            except DeliveryError as error:  # the trigger expired (3 s): the command to copy instead
+                log.warning("could not open the edit modal", extra={"error": str(error)})
+                answers.append(action)
+        await answer(self.out, press.sender.user_id, answers, channel, ts, self.later)
 
     async def on_home_button(self, ack: AsyncAck, body: Body, action: Body) -> None:
         async with self.inflight():
@@ -182,6 +217,10 @@ class Listeners:
         async with self.inflight():
             await ack()
             who = await self._sender(body["user"]["id"], body["user"].get("username"))
+            revision = translate.revision(view, who)
+            if revision is not None:
+                await self._run(*revision)
+                return
             command = translate.modal_command(view, who)
             if command is not None:
                 await self._run(command)
@@ -250,7 +289,9 @@ def _durable(body: Body) -> NewUpdate | None:
             return NewUpdate(translate.PLATFORM, str(body["event_id"]), who, dict(body))
     if body.get("type") == "block_actions" and body.get("trigger_id"):
         actions = body.get("actions") or [{}]
-        if CORE_BUTTON.match(str(actions[0].get("action_id") or "")):
+        # Edit opens a modal, with a trigger that lives 3 seconds: handled at once, not from the inbox.
+        editing = Button.parse(str(actions[0].get("value") or ""))[0] == broadcast.EDIT
+        if CORE_BUTTON.match(str(actions[0].get("action_id") or "")) and not editing:
             who = str((body.get("user") or {}).get("id") or body["trigger_id"])
             return NewUpdate(translate.PLATFORM, f"action:{body['trigger_id']}", who, dict(body))
     return None

@@ -4,7 +4,8 @@
 * A press on a rendered core button is a :class:`ButtonPress` (its value is ``Button.data``).
 * A direct message, or a channel message that mentions the bot, is :class:`FreeText`; bot messages, edits,
   deletions and other subtypes are ignored.
-* The organiser modals become the commands their one-line forms would be.
+* The organiser modals become the commands their one-line forms would be; a broadcast draft's Edit modal
+  becomes the press that rewrites that draft.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack import views
+from bot.commands.broadcast import REVISE
 from bot.messages import Button, ButtonPress, Chat, Command, FreeText, Sender
 
 PLATFORM = "slack"
@@ -135,17 +137,32 @@ def modal_command(view: Payload, who: Sender) -> Command | None:
         lines = [line.strip() for line in raw.splitlines() if line.strip()]
         return Command(who, "poll", ", ".join(lines) if len(lines) > 1 else raw.strip())
     if callback == views.BROADCAST:
-        # Always spelled out, so the text itself ("To everyone…", "at 18:00…") is never read as an option.
-        interest = " ".join(field(view, views.INTEREST).split())
-        audience = f"interest:{quote(interest)}" if interest else field(view, views.AUDIENCE) or views.EVERYONE
-        day, at = field(view, views.SEND_DATE), field(view, views.SEND_TIME)
-        when = f"at {day} {at} " if day and at else ""
-        return Command(who, "broadcast", f"to {audience} {when}{field(view, views.TEXT).strip()}")
+        return Command(who, "broadcast", _broadcast_args(view))
     if callback == views.SLOTS:
         window = f"{field(view, views.FROM) or '-'}-{field(view, views.UNTIL) or '-'}"
         places = " ".join(field(view, views.PLACES).split())
         return Command(who, "slots", f"{window} every {field(view, views.EVERY) or '-'} at {places}")
     return None
+
+
+def _broadcast_args(view: Payload) -> str:
+    """The broadcast modal as ``/broadcast`` arguments, always spelled out, so the text itself ("To everyone…",
+    "at 18:00…") is never read as an option."""
+    interest = " ".join(field(view, views.INTEREST).split())
+    audience = f"interest:{quote(interest)}" if interest else field(view, views.AUDIENCE) or views.EVERYONE
+    day, at = field(view, views.SEND_DATE), field(view, views.SEND_TIME)
+    when = f"at {day} {at} " if day and at else ""
+    return f"to {audience} {when}{field(view, views.TEXT).strip()}"
+
+
+def revision(view: Payload, who: Sender) -> tuple[ButtonPress, str | None, str | None] | None:
+    """A submitted Edit modal (a broadcast draft's, named in its private_metadata) as the press that rewrites
+    that draft, with the (channel, ts) of the preview to show it again in; None for any other submission."""
+    origin = views.draft_origin(view)
+    if view.get("callback_id") != views.BROADCAST or origin is None:
+        return None
+    draft, channel, ts = origin
+    return ButtonPress(who, REVISE, f"{draft} {_broadcast_args(view)}", chat(channel)), channel, ts
 
 
 def field(view: Payload, block_id: str) -> str:

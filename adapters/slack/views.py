@@ -5,6 +5,8 @@ The ids here are shared with :mod:`adapters.slack.translate`, which reads the su
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack.render import Block
@@ -91,19 +93,53 @@ def _poll() -> dict[str, Any]:
     return _modal(POLL, "Set interest poll", "Save", [_input(OPTIONS, "Options", _text_input(OPTIONS, True, hint))])
 
 
-def _broadcast() -> dict[str, Any]:
+def _broadcast(draft: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The broadcast modal; with ``draft`` (text, audience, date, time) prefilled to correct that draft."""
+    draft = draft or {}
+    audience = draft.get("audience") or EVERYONE
+    interest = audience.removeprefix("interest:") if audience.startswith("interest:") else ""
+    day, at = {"type": "datepicker", "action_id": SEND_DATE}, {"type": "timepicker", "action_id": SEND_TIME}
+    if draft.get("date") and draft.get("time"):
+        day["initial_date"], at["initial_time"] = draft["date"], draft["time"]
+    text = _text_input(TEXT, True, "Doors open at 18:00, see you there!", initial=draft.get("text"), max_length=3000)
     return _modal(
         BROADCAST,
-        "Broadcast",
-        "Send",
+        "Edit broadcast" if draft else "Broadcast",
+        "Preview" if draft else "Send",
         [
-            _input(TEXT, "Message", _text_input(TEXT, True, "Doors open at 18:00, see you there!", max_length=3000)),
-            _input(AUDIENCE, "To", _select(AUDIENCE, AUDIENCES)),
-            _optional(_input(INTEREST, "Only those interested in (optional)", _text_input(INTEREST, False, "Hiking"))),
-            _optional(_input(SEND_DATE, "Send later: date (optional)", {"type": "datepicker", "action_id": SEND_DATE})),
-            _optional(_input(SEND_TIME, "…at (event time)", {"type": "timepicker", "action_id": SEND_TIME})),
+            _input(TEXT, "Message", text),
+            _input(AUDIENCE, "To", _select(AUDIENCE, AUDIENCES, initial=audience)),
+            _optional(
+                _input(
+                    INTEREST,
+                    "Only those interested in (optional)",
+                    _text_input(INTEREST, False, "Hiking", initial=interest or None),
+                )
+            ),
+            _optional(_input(SEND_DATE, "Send later: date (optional)", day)),
+            _optional(_input(SEND_TIME, "…at (event time)", at)),
         ],
     )
+
+
+def broadcast_edit(draft: Mapping[str, str], draft_id: str, channel: str | None, ts: str | None) -> dict[str, Any]:
+    """The Edit modal of a broadcast preview: prefilled with the draft; its private_metadata names the draft
+    and the preview message, which the submission rewrites and shows again."""
+    view = _broadcast(draft)
+    view["private_metadata"] = json.dumps({"draft": draft_id, "channel": channel, "ts": ts})
+    return view
+
+
+def draft_origin(view: Mapping[str, Any]) -> tuple[str, str | None, str | None] | None:
+    """(draft id, channel, ts) from an Edit modal's private_metadata; None for a modal that edits no draft."""
+    try:
+        meta = json.loads(str(view.get("private_metadata") or "null"))
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or not str(meta.get("draft") or "").isdigit():
+        return None
+    channel, ts = meta.get("channel"), meta.get("ts")
+    return str(meta["draft"]), str(channel) if channel else None, str(ts) if ts else None
 
 
 def _slots() -> dict[str, Any]:
@@ -186,9 +222,11 @@ def _text_input(
     return element
 
 
-def _select(action_id: str, options: list[tuple[str, str]]) -> Block:
+def _select(action_id: str, options: list[tuple[str, str]], *, initial: str | None = None) -> Block:
+    """A menu; ``initial`` (a value) is preselected when it is one of the options, else the first is."""
     choices = [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in options]
-    return {"type": "static_select", "action_id": action_id, "options": choices, "initial_option": choices[0]}
+    chosen = next((c for c in choices if c["value"] == initial), choices[0])
+    return {"type": "static_select", "action_id": action_id, "options": choices, "initial_option": chosen}
 
 
 def _button(label: str, action_id: str, *, primary: bool = False) -> Block:

@@ -20,11 +20,12 @@ import re
 import warnings
 from contextvars import ContextVar
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response
-from telegram import BotCommand, InputFile, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, InputFile, LinkPreviewOptions, Update
 from telegram import Message as TelegramMessage
 from telegram.error import (
     BadRequest,
@@ -35,7 +36,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from adapters.telegram.render import Rendered, deep_link, qr_png, render, split
 from adapters.telegram.translate import topic_of, translate
@@ -159,17 +160,35 @@ class TelegramAdapter:
         offset: int | None = None
         while True:
             try:
-                updates = await self.application.bot.get_updates(
-                    offset=offset, timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
-                )
-                if updates:
-                    await self.inbound.record([_recorded(u.to_dict()) for u in updates])
-                    offset = updates[-1].update_id + 1
+                batch = await self._fetch(offset)
+                readable = [data for data in batch if _readable(data, self.application.bot)]
+                if readable:
+                    await self.inbound.record([_recorded(data) for data in readable])
+                if batch:
+                    offset = max(int(data["update_id"]) for data in batch) + 1
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("long polling failed; retrying", exc_info=True)
                 await asyncio.sleep(POLL_RETRY_SECONDS)
+
+    async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
+        """The next batch of updates as JSON. PTB refuses a whole batch when it cannot read one update in it, so
+        that batch is asked for again raw (it is waiting: no long poll), and the unreadable one is dropped by
+        ``_readable`` instead of blocking every later update for ever."""
+        bot = self.application.bot
+        try:
+            updates = await bot.get_updates(
+                offset=offset, timeout=int(self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            with warnings.catch_warnings():  # PTB suggests get_updates, which is what could not read it
+                warnings.simplefilter("ignore", PTBUserWarning)
+                raw = await bot.do_api_request(
+                    "getUpdates", api_kwargs={"offset": offset, "timeout": 0, "allowed_updates": ALLOWED_UPDATES}
+                )
+            return [data for data in raw if isinstance(data, dict) and isinstance(data.get("update_id"), int)]
+        return [update.to_dict() for update in updates]
 
     async def _publish_commands(self) -> None:
         commands = [
@@ -201,12 +220,8 @@ class TelegramAdapter:
             return Response(status_code=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return Response(status_code=400)
-        try:
-            Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            # Telegram would resend it for ever: acknowledge, and say so in the log.
-            log.warning("an update python-telegram-bot cannot read was dropped", extra={"update": data["update_id"]})
-            return Response(status_code=200)
+        if not _readable(data, self.application.bot):
+            return Response(status_code=200)  # Telegram would resend it for ever: acknowledged, and logged
         await self.inbound.record([_recorded(data)])
         return Response(status_code=200)
 
@@ -222,7 +237,7 @@ class TelegramAdapter:
     async def _on_update(self, update: Update, context: Context) -> None:
         query = update.callback_query
         try:
-            incoming = translate(update, self.application.bot.username)
+            incoming = translate(update, self.application.bot.username, self.core.router.commands.keys())
             if incoming is None:
                 return
             try:
@@ -299,7 +314,10 @@ class TelegramAdapter:
 
     async def _post(self, chat_id: int, message: Message, topic: int | None = None) -> TelegramMessage:
         """Send the message's parts (the keyboard rides on the last, which is returned), then any QR code, then
-        its files. ``topic``: the forum topic to answer in (where the command came from)."""
+        its files. ``topic``: the forum topic to answer in (where the command came from). A file whose caption
+        is the whole text (a calendar file) goes alone, its caption shown once."""
+        if _captioned_file(message):
+            return await self._upload(chat_id, message.attachments[0], topic)
         sent = [await self._send_part(chat_id, part, topic) for part in self._parts(message)]
         if message.invite_code is not None:
             await self._send_qr(chat_id, message.invite_code)
@@ -310,15 +328,17 @@ class TelegramAdapter:
     async def _send_file(self, chat_id: int, attachment: Attachment) -> None:
         """An image as a photo (sendPhoto), anything else as a document. Best effort, as the QR code: the text
         has gone, and raising now would make the outbox send the text again."""
-        upload = InputFile(attachment.data, filename=attachment.filename)
-        caption = attachment.caption[:CAPTION_LIMIT] or None
         try:
-            if attachment.content_type == "image/png":
-                await self.application.bot.send_photo(chat_id, upload, caption=caption)
-            else:
-                await self.application.bot.send_document(chat_id, upload, caption=caption)
+            await self._upload(chat_id, attachment)
         except TelegramError:
             log.warning("could not send a file", exc_info=True, extra={"file": attachment.filename})
+
+    async def _upload(self, chat_id: int, attachment: Attachment, topic: int | None = None) -> TelegramMessage:
+        upload = InputFile(attachment.data, filename=attachment.filename)
+        caption = attachment.caption[:CAPTION_LIMIT] or None
+        if attachment.content_type == "image/png":
+            return await self.application.bot.send_photo(chat_id, upload, caption=caption, message_thread_id=topic)
+        return await self.application.bot.send_document(chat_id, upload, caption=caption, message_thread_id=topic)
 
     async def _send_part(self, chat_id: int, part: Rendered, topic: int | None = None) -> TelegramMessage:
         sent: TelegramMessage = await self.application.bot.send_message(
@@ -362,6 +382,24 @@ class TelegramAdapter:
                 raise
         for part in rest:
             await self._send_part(chat_id, part)
+
+
+def _readable(data: dict[str, Any], bot: Bot) -> bool:
+    """Whether PTB can read the update; one it cannot is logged and dropped (kept, it would come back for ever)."""
+    try:
+        Update.de_json(data, bot)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        log.warning("an update python-telegram-bot cannot read was dropped", extra={"update": data.get("update_id")})
+        return False
+    return True
+
+
+def _captioned_file(message: Message) -> bool:
+    """One file whose caption says all the text does (no buttons, no invitation): sent as that file alone."""
+    if len(message.attachments) != 1 or message.buttons or message.invite_code is not None:
+        return False
+    caption = message.attachments[0].caption
+    return bool(caption) and len(caption) <= CAPTION_LIMIT and caption == message.plain_text()
 
 
 def _recorded(data: dict[str, object]) -> NewUpdate:

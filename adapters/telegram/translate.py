@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Literal
 
 from telegram import Chat as TelegramChat
@@ -26,11 +27,13 @@ def chat_of(chat: TelegramChat) -> Chat:
     return Chat(str(chat.id), kind, chat.title)
 
 
-def translate(update: Update, bot_username: str | None) -> Incoming | None:
+def translate(update: Update, bot_username: str | None, known: Collection[str]) -> Incoming | None:
     """The neutral event for ``update``, or None when it is not meant for the bot.
 
     Ignored: edits, channel posts, messages from bots, non-text messages, commands addressed to another bot
     (``/help@OtherBot``), and in groups any text that is not a command (the bot only answers commands there).
+    In a group a bare command the bot does not know (``/foo``, not in ``known``) is ignored too: it may be
+    another bot's; addressed to this bot (``/foo@ThisBot``) it gets the friendly "unknown command" answer.
     A forwarded message is never a command: in a private chat it is text, in a group it is ignored.
     """
     if update.callback_query is not None:
@@ -44,10 +47,12 @@ def translate(update: Update, bot_username: str | None) -> Incoming | None:
     message = update.message
     if message is None or message.from_user is None or message.from_user.is_bot:
         return None
-    return _from_message(message, message.from_user, bot_username)
+    return _from_message(message, message.from_user, bot_username, known)
 
 
-def _from_message(message: TelegramMessage, user: TelegramUser, bot_username: str | None) -> Incoming | None:
+def _from_message(
+    message: TelegramMessage, user: TelegramUser, bot_username: str | None, known: Collection[str]
+) -> Incoming | None:
     text = message.text
     if text is None:
         return None
@@ -58,6 +63,8 @@ def _from_message(message: TelegramMessage, user: TelegramUser, bot_username: st
     name, addressee, args = found.group(1), found.group(2), found.group(3) or ""
     if addressee is not None and (bot_username is None or addressee.casefold() != bot_username.casefold()):
         return None
+    if chat.kind == "group" and addressee is None and name.lower() not in known:
+        return None  # "/foo" in a group may be meant for another bot there: not ours to refuse
     return Command(sender, name.lower(), args.strip(), chat)
 
 

@@ -18,6 +18,8 @@ from bot.views import plural
 from storage.models import Broadcast, Event
 
 SEND, EDIT, DROP, UNSCHEDULE = "bsend", "bedit", "bdrop", "bcancel"
+# Edit where the platform has forms (Slack's modal): the draft's fields to prefill it, then the corrected draft.
+FORM, REVISE = "bform", "brevise"
 
 
 async def broadcast(ctx: Context, args: str) -> None:
@@ -29,7 +31,9 @@ async def broadcast(ctx: Context, args: str) -> None:
     _show_preview(ctx, event, checked, broadcast_id)
 
 
-def _show_preview(ctx: Context, event: Event, checked: service.Preview, broadcast_id: int, note: str = "") -> None:
+def _show_preview(
+    ctx: Context, event: Event, checked: service.Preview, broadcast_id: int, note: str = "", *, in_place: bool = False
+) -> None:
     builder = MessageBuilder()
     if note:
         builder.line(italic(note))
@@ -55,7 +59,7 @@ def _show_preview(ctx: Context, event: Event, checked: service.Preview, broadcas
         builder.line(*line)
     value = str(broadcast_id)
     builder.buttons(Button("Send", SEND, value), Button("Edit", EDIT, value), Button("Cancel", DROP, value))
-    ctx.reply(builder.build())
+    (ctx.edit if in_place else ctx.reply)(builder.build())
 
 
 async def send(ctx: Context, value: str) -> None:
@@ -90,6 +94,27 @@ async def edit(ctx: Context, value: str) -> None:
         .line(code(service.draft_fields(row, event).as_command()))
         .build()
     )
+
+
+async def form(ctx: Context, value: str) -> None:
+    """Edit in a form: the draft as it stands, to prefill it. Nothing changes; the draft stays until Send."""
+    row, event = await service.draft_of(ctx.session, _id(value), ctx.require_member())
+    await ctx.require_organiser(event)
+    fields = service.draft_fields(row, event)
+    fallback = MessageBuilder().line("Change this and send it again:").line(code(fields.as_command())).build()
+    ctx.offer_form("broadcast", str(row.id), fields.to_dict(), fallback)
+
+
+async def revise(ctx: Context, value: str) -> None:
+    """The corrected draft from the form (``ID ARGS``, ARGS as /broadcast reads them): the same draft, rewritten,
+    and its preview shown again in place of the old one. Nothing is queued before Send."""
+    number, _, args = value.partition(" ")
+    row, event = await service.draft_of(ctx.session, _id(number), ctx.require_member())
+    await ctx.require_organiser(event)
+    organiser = ctx.require_member()
+    checked = await service.preview(ctx.session, event, organiser, service.parse_command(args), ctx.clock.now())
+    service.revise_draft(row, checked)
+    _show_preview(ctx, event, checked, row.id, in_place=True)
 
 
 async def drop(ctx: Context, value: str) -> None:

@@ -136,6 +136,8 @@ def build_router() -> Router:
     router.button(broadcast.SEND, broadcast.send)
     router.button(broadcast.EDIT, broadcast.edit)
     router.button(broadcast.DROP, broadcast.drop)
+    router.button(broadcast.FORM, broadcast.form)
+    router.button(broadcast.REVISE, broadcast.revise)
     router.button(broadcast.UNSCHEDULE, broadcast.unschedule)
     router.button(confirmations.ACTION, partial(confirmations.answer, CONFIRMED))
     router.button("rsvp", schedule.rsvp)

@@ -225,6 +225,12 @@ async def draft_of(session: AsyncSession, broadcast_id: int, organiser: Member) 
     return row, event
 
 
+def revise_draft(row: Broadcast, checked: Preview) -> None:
+    """The same draft, rewritten as corrected (its preview is shown again; still nothing queued)."""
+    row.audience, row.text = checked.audience, checked.draft.text.strip()
+    row.total, row.scheduled_for = checked.recipients, checked.when
+
+
 def draft_fields(row: Broadcast, event: Event) -> Draft:
     if row.scheduled_for is None:
         return Draft(row.text, row.audience)

@@ -47,16 +47,30 @@ def test_every_subcommand_help_lists_its_options_and_environment(command: str) -
         assert "environment variables read:\n  ICEBREAKER_DATABASE_URL" in result.stdout
 
 
-def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("platform", ["telegram", "slack"])
+def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path, platform: str) -> None:
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")} | {
-        "ICEBREAKER_TELEGRAM_TOKEN": "123:abc",
-        "ICEBREAKER_TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
-        "ICEBREAKER_HTTP_PORT": "0",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-    }
+    settings = {
+        "telegram": {
+            "ICEBREAKER_TELEGRAM_TOKEN": "123:abc",
+            "ICEBREAKER_TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
+        },
+        "slack": {
+            "ICEBREAKER_SLACK_BOT_TOKEN": "xoxb-1",
+            "ICEBREAKER_SLACK_SIGNING_SECRET": "secret",
+            "ICEBREAKER_SLACK_API_URL": f"http://127.0.0.1:{port}/api/",
+        },
+    }[platform]
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")}
+        | settings
+        | {
+            "ICEBREAKER_HTTP_PORT": "0",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        }
+    )
     result = subprocess.run(
         [sys.executable, "-m", "adapters.cli", "run"],
         capture_output=True,
@@ -68,5 +82,26 @@ def test_an_unreachable_platform_at_start_up_is_one_clear_line(tmp_path: Path) -
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout  # was: a traceback from httpx through PTB
-    lines = [line for line in result.stderr.splitlines() if "Could not start telegram" in line]
+    lines = [line for line in result.stderr.splitlines() if f"Could not start {platform}" in line]
     assert len(lines) == 1 and "Check its token and that its API can be reached from here." in lines[0]
+
+
+def test_run_without_a_platform_is_one_line_naming_the_variables(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")} | {
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines  # was: seven lines
+    for name in ("ICEBREAKER_TELEGRAM_TOKEN", "ICEBREAKER_SLACK_BOT_TOKEN", "ICEBREAKER_SLACK_APP_TOKEN"):
+        assert name in lines[0]
+    assert not list(tmp_path.iterdir())  # nothing started: no database file left behind

@@ -39,6 +39,8 @@ async def test_book_a_meeting_in_the_shell(sqlite_database: Database, clock: Man
     booked = await lines("/as Bob", "1")
     assert "✅ Booked: Thu 10 Dec, 19:15 at Bar." in booked
     assert re.search(r"📎 meeting-1\.ics \(text/calendar, [\d,]+ bytes\)", booked)
+    shown = out.getvalue()
+    assert shown.count("📎 Calendar file: Thu 10 Dec, 19:15 at Bar") == 2, shown  # once for Bob, once for Alice
     files = [m.attachments[0] for user, m in console.sent if m.attachments]
     assert len(files) == 2
     [entry] = icalendar.Calendar.from_ical(files[0].data).walk("VEVENT")

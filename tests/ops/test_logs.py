@@ -48,12 +48,12 @@ def events(stream: io.StringIO) -> list[dict[str, Any]]:
 
 def test_each_record_is_one_json_line_with_the_standard_fields() -> None:
     stream = configured()
-    logging.getLogger("icebreaker.test").info("hello %s", "world")
+    logging.getLogger("tests.ops.logs").info("hello %s", "world")
     logging.getLogger("other").warning("multi\nline")
 
     first, second = events(stream)
     assert first["level"] == "INFO"
-    assert first["logger"] == "icebreaker.test"
+    assert first["logger"] == "tests.ops.logs"
     assert first["msg"] == "hello world"
     assert datetime.fromisoformat(first["ts"]).tzinfo is not None
     assert second == second | {"level": "WARNING", "logger": "other", "msg": "multi\nline"}
@@ -63,7 +63,7 @@ def test_each_record_is_one_json_line_with_the_standard_fields() -> None:
 def test_the_level_filters_and_configuring_twice_does_not_double_lines() -> None:
     configured()
     stream = configured("WARNING")
-    log = logging.getLogger("icebreaker.test")
+    log = logging.getLogger("tests.ops.logs")
     log.info("not shown")
     log.warning("shown")
     assert [event["msg"] for event in events(stream)] == ["shown"]

@@ -95,15 +95,18 @@ class Slack:
         }
         return await self._interact(payload)
 
-    async def submit(self, user: str, callback_id: str, values: dict[str, dict[str, Any]]) -> httpx.Response:
-        """A modal submitted; ``values`` maps block_id (= action_id) to the element's state."""
+    async def submit(
+        self, user: str, callback_id: str, values: dict[str, dict[str, Any]], *, private_metadata: str = ""
+    ) -> httpx.Response:
+        """A modal submitted; ``values`` maps block_id (= action_id) to the element's state; ``private_metadata``
+        is sent back as the app set it when it opened the modal."""
         payload = self._interaction("view_submission", user)
         state = {block: {block: value} for block, value in values.items()}
         payload["view"] = {
             "id": "V0000002",
             "type": "modal",
             "callback_id": callback_id,
-            "private_metadata": "",
+            "private_metadata": private_metadata,
             "state": {"values": state},
         }
         return await self._interact(payload)

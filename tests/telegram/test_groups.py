@@ -25,3 +25,26 @@ async def test_a_forwarded_command_does_nothing(telegram: Telegram, stand_in: St
     data["message"]["forward_origin"] = {"type": "hidden_user", "date": 1, "sender_user_name": "Someone"}
     answered = texts(await telegram.deliver(data))
     assert answered == ["I answer to commands. Send /help to see them."]  # text, not an event created
+
+
+GROUP = {"id": -1004, "type": "supergroup", "title": "Mixer chat"}
+
+
+async def test_in_a_group_only_commands_meant_for_the_bot_are_answered(telegram: Telegram, stand_in: StandIn) -> None:
+    stand_in.add_user(OLIVIA)
+    ours = telegram.adapter.application.bot.username
+    assert texts(await telegram.say(OLIVIA, "/foo", GROUP)) == []  # was: "I don't know the command “foo”…"
+    assert texts(await telegram.say(OLIVIA, "/help@OtherBot", GROUP)) == []
+    assert texts(await telegram.say(OLIVIA, "/foo@OtherBot", GROUP)) == []
+    assert texts(await telegram.say(OLIVIA, "/help", GROUP))  # a command of ours, bare
+    assert texts(await telegram.say(OLIVIA, f"/help@{ours}", GROUP))
+    [unknown] = texts(await telegram.say(OLIVIA, f"/foo@{ours}", GROUP))
+    assert unknown == "I don't know the command “foo”. Send /help to see what I can do."
+
+
+async def test_in_a_private_chat_an_unknown_command_gets_the_friendly_answer(
+    telegram: Telegram, stand_in: StandIn
+) -> None:
+    stand_in.add_user(OLIVIA)
+    [unknown] = texts(await telegram.say(OLIVIA, "/foo"))
+    assert unknown == "I don't know the command “foo”. Send /help to see what I can do."

@@ -68,6 +68,7 @@ async def test_meeting_booked_with_calendar_file_reminder_and_cancel(
         assert str(entry["location"]) == "Bar, Tech Mixer"
     documents = [c for c in stand_in.calls_of("sendDocument") if c.status == 200]
     assert len(documents) == 2 and all(c.params["caption"].startswith("📎 Calendar file") for c in documents)
+    assert not [t for t in texts(stand_in.calls) if "Calendar file" in t]  # was: the caption again, as a message
     confirmation = with_button(stand_in, ANN, "Cancel meeting")
     assert "calendar.google.com/calendar/render?action=TEMPLATE" in confirmation["text"]
     assert stand_in.violations == []

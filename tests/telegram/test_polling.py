@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from adapters.http import HttpServer
 from adapters.runtime import configured_adapters
 from adapters.telegram import TelegramAdapter, file_url
@@ -78,3 +80,16 @@ async def create_event_as(telegram: Telegram, organiser: User) -> str:
     calls = await telegram.say(organiser, '/newevent "Tech Mixer" 2026-12-10 18:30 Europe/London')
     await telegram.say(organiser, "/poll Python, Hiking")
     return texts(calls)[0].split("Join code: ")[1].split()[0]
+
+
+async def test_an_update_ptb_cannot_read_does_not_block_polling(
+    telegram: Telegram, stand_in: StandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PTB refuses a whole getUpdates batch when one update in it is unreadable; the offset must still move on,
+    or that update comes back for ever and nothing after it is ever handled."""
+    update_id = stand_in.message_update(OLIVIA, "/help")["update_id"]  # an id before the next update's
+    unreadable = stand_in.queue({"update_id": update_id, "message": {"text": "no date, no chat"}})
+    [answer] = texts(await telegram.say(OLIVIA, "/help"))  # was: "condition not met in time" (polling stuck)
+    assert "What I can do" in answer
+    assert unreadable not in telegram.processed
+    assert "python-telegram-bot cannot read" in caplog.text

@@ -7,11 +7,13 @@ from typing import Any
 from telegram import Update
 
 from adapters.telegram.translate import topic_of, translate
+from bot.commands.registry import build_router
 from bot.messages import ButtonPress, Chat, Command, FreeText, Sender
 from tests.telegram.stand_in import BOT, StandIn, User
 
 ANN = User(201, "Ann", "Able", username="ann_able", language_code="fr")
 BOT_NAME = str(BOT["username"])
+KNOWN = build_router().commands.keys()  # the real vocabulary
 
 
 def update(data: dict[str, Any]) -> Update:
@@ -19,7 +21,7 @@ def update(data: dict[str, Any]) -> Update:
 
 
 def say(text: str, chat: dict[str, Any] | None = None, user: User = ANN) -> Any:
-    return translate(update(StandIn().message_update(user, text, chat)), BOT_NAME)
+    return translate(update(StandIn().message_update(user, text, chat)), BOT_NAME, KNOWN)
 
 
 def test_deep_link_start_is_a_command_with_the_code() -> None:
@@ -60,7 +62,7 @@ def test_button_press() -> None:
     stand_in.add_user(ANN)
     sent = stand_in._new_message(stand_in.chats[ANN.id], text="Pick")
     press = stand_in.callback_update(ANN, ANN.id, sent["message_id"], "pick:12.1")
-    assert translate(update(press), BOT_NAME) == ButtonPress(
+    assert translate(update(press), BOT_NAME, KNOWN) == ButtonPress(
         Sender("telegram", "201", "Ann Able", "ann_able", "fr"), "pick", "12.1", Chat("201")
     )
 
@@ -70,26 +72,26 @@ def test_ignored_updates() -> None:
     robot = User(999, "Robot")
     data = stand_in.message_update(robot, "/start")
     data["message"]["from"]["is_bot"] = True
-    assert translate(update(data), BOT_NAME) is None
+    assert translate(update(data), BOT_NAME, KNOWN) is None
     edited = stand_in.message_update(ANN, "/start")
     edited["edited_message"] = edited.pop("message")
-    assert translate(update(edited), BOT_NAME) is None
+    assert translate(update(edited), BOT_NAME, KNOWN) is None
     sticker = stand_in.message_update(ANN, "")
     del sticker["message"]["text"]
-    assert translate(update(sticker), BOT_NAME) is None
+    assert translate(update(sticker), BOT_NAME, KNOWN) is None
 
 
 def test_a_forwarded_command_is_not_a_command() -> None:
     stand_in = StandIn()
     data = stand_in.message_update(ANN, "/broadcast hello everyone")
     data["message"]["forward_origin"] = {"type": "hidden_user", "date": 1, "sender_user_name": "Someone"}
-    assert translate(update(data), BOT_NAME) == FreeText(
+    assert translate(update(data), BOT_NAME, KNOWN) == FreeText(
         Sender("telegram", "201", "Ann Able", "ann_able", "fr"), "/broadcast hello everyone", Chat("201")
     )
     group = {"id": -1001, "type": "supergroup", "title": "Mixer chat"}
     data = stand_in.message_update(ANN, "/link HR7K2Q", group)
     data["message"]["forward_origin"] = {"type": "hidden_user", "date": 1, "sender_user_name": "Someone"}
-    assert translate(update(data), BOT_NAME) is None
+    assert translate(update(data), BOT_NAME, KNOWN) is None
 
 
 def test_the_forum_topic_of_an_update() -> None:

@@ -22,6 +22,7 @@ from adapters.telegram.adapter import SECRET_HEADER, WEBHOOK_PATH
 from bot.clock import SystemClock
 from bot.context import Policy
 from bot.core import Core
+from bot.inbound import DEFAULT_CONCURRENCY
 from bot.messages import Command, Sender
 from storage.database import Database
 from storage.models import Event, InboxStatus, InboxUpdate, Participant
@@ -144,9 +145,10 @@ async def test_sigkill_mid_burst_loses_no_acknowledged_update_and_handles_none_t
     assert joined == PEOPLE  # 0 lost: everyone who wrote is in
     assert not any("already in" in t for t in texts)  # 0 handled twice
     assert max(answers) == 1
-    # The one update being handled at the kill may have committed before its answer was sent: its answer is
-    # lost (answers are sent after the commit, not yet through the outbox). Never more than that one.
-    assert answers.count(0) <= 1
+    # The updates being handled at the kill (up to the worker's concurrency, one per chat) may have committed
+    # before their answers were sent: those answers are lost (answers are sent after the commit, not yet through
+    # the outbox: a known gap, see the README). Never more than that.
+    assert answers.count(0) <= DEFAULT_CONCURRENCY
 
 
 async def test_sigterm_mid_burst_finishes_or_hands_back_everything(postgres_database: Database) -> None:
