@@ -32,6 +32,9 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 LIMITS = {"telegram": TELEGRAM_LIMITS, "slack": SLACK_LIMITS}
+# What the shared budget paces for the outbox itself; the Slack adapter paces each Web API method by its tier
+# through the same budget (adapters/slack/pacing.py), so the outbox adds no Slack limit of its own.
+BUDGET_LIMITS = {"telegram": TELEGRAM_LIMITS}
 SHUTDOWN_GRACE = 20.0  # seconds for the send in progress at SIGTERM
 
 
@@ -64,7 +67,7 @@ def configured_adapters(
     if settings.slack_bot_token is not None:
         from adapters.slack import build as build_slack
 
-        adapters.append(build_slack(settings, core, http))
+        adapters.append(build_slack(settings, core, http, budget=budget))
     return adapters
 
 
@@ -110,7 +113,7 @@ async def serve(
     )
     core = Core(database, clock, policy, on_queued=wakeup, observe=metrics.observe, links=links)
     dashboard.build(settings, Dashboard(database, clock, links, on_queued=wakeup), http)
-    budget = SharedBudget(database, LIMITS)  # one per platform account, across replicas, replies included
+    budget = SharedBudget(database, BUDGET_LIMITS)  # one per platform account, across replicas, replies included
     adapters = configured_adapters(settings, core, http, budget)
     install(http, metrics, database)
     http.add_health_check("database", lambda: _database_ok(database))

@@ -12,7 +12,7 @@ Time here is the wall clock, whatever clock the rest of the process uses: rate l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -80,3 +80,16 @@ class SharedBudget:
         slot = await self.reserve(platform, chat, is_group, wait_for_chat=True)
         if slot.wait > 0:
             await self.sleep(slot.wait)
+
+    async def reserve_keys(self, keys: Sequence[tuple[str, timedelta]], *, max_wait: float | None = None) -> Slot:
+        """One turn under all of ``keys`` (key, interval between sends), for limits an adapter knows in more
+        detail than the platform-wide ones (Slack's per-method tiers). With ``max_wait``, a turn further off
+        than that reserves nothing: ``deferred_until`` says when it would have been."""
+        if not keys:
+            return Slot(0.0)
+        latest = None if max_wait is None else timedelta(seconds=max_wait)
+        async with self.database.transaction() as session:
+            turn = await ratebudget.reserve_all(session, self.now, keys, max_wait=latest)
+        if turn.at is None:
+            return Slot(0.0, turn.chat_free_at)
+        return Slot(max(0.0, (turn.at - self.now()).total_seconds()))

@@ -25,8 +25,9 @@ from bot.broadcast_progress import update_progress
 from bot.budget import SharedBudget
 from bot.clock import Clock
 from bot.delivery_outcomes import Outcome, Result, apply_consequences, classify
+from bot.errors import DeliveryError
 from bot.messages import Address, Message
-from bot.port import Platform
+from bot.port import Paced, Platform
 from bot.ratelimit import Limiter, RateLimits
 from storage import outbox
 from storage.database import Database
@@ -153,13 +154,20 @@ class Delivery:
             if overall_wait > 0:
                 await self.sleep(overall_wait)
             self.limiter.record(row.platform, row.address, is_group, self.clock.now())
+        platform = self.platforms[row.platform]
+        address, message = Address(row.platform, row.address, kind), Message.from_dict(row.payload)
+        if isinstance(platform, Paced):  # the platform's own limits (Slack's per-method tiers), before 'sending'
+            try:
+                turn = await platform.turn(address, message)
+            except DeliveryError as error:  # anything else (the database) fails the round; the lease brings it back
+                return await self._record(row, classify(row, error, self.clock.now()))
+            if turn > 0:
+                await self.sleep(turn)
         async with self.database.transaction() as session:
             if not await outbox.start_sending(session, row.id, self.worker_id, self.clock.now() + self.lease):
                 return "deferred"  # our lease ran out and the row was given to another worker
         try:
-            delivered = await self.platforms[row.platform].send(
-                Address(row.platform, row.address, kind), Message.from_dict(row.payload)
-            )
+            delivered = await platform.send(address, message)
         except Exception as error:
             result = classify(row, error, self.clock.now())
             if result.outcome == "failed" and not result.expected:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.messages import Address, Message
 
@@ -35,3 +35,14 @@ class Platform(Protocol):
     async def send(self, address: Address, message: Message) -> Delivered: ...
 
     async def edit(self, delivered: Delivered, message: Message) -> None: ...
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """A platform that paces its own calls (Slack: each Web API method by its tier). The outbox asks for a
+    send's turn before it marks the row as sending, waits for it, then sends: a replica that dies while waiting
+    leaves a row that was never sent, not one that may have been."""
+
+    async def turn(self, address: Address, message: Message) -> float:
+        """Reserve the turn of one send to ``address``; seconds until it may go."""
+        ...

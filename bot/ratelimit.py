@@ -17,6 +17,8 @@ class RateLimits:
 
 
 TELEGRAM_LIMITS = RateLimits(overall_per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+# Slack limits each Web API method by its tier, per workspace: the adapter paces every call itself through the
+# shared budget (adapters/slack/tiers.py, bot.port.Paced). Without a budget (tests), 1/s per chat as before.
 SLACK_LIMITS = RateLimits(per_chat_per_second=1)
 
 

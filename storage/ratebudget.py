@@ -8,6 +8,7 @@ first, then chat, so two replicas never deadlock.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,4 +55,28 @@ async def reserve(
         row.next_at = at + chat[1]
     if overall is not None and account is not None:
         overall.next_at = max(overall.next_at, now) + account[1]
+    return Turn(at)
+
+
+async def reserve_all(
+    session: AsyncSession,
+    clock: Callable[[], datetime],
+    keys: Sequence[tuple[str, timedelta]],
+    *,
+    max_wait: timedelta | None = None,
+) -> Turn:
+    """Reserve one turn under every key at once (the calls of one send: a Slack method's workspace budget and a
+    conversation's, say): the turn is when all of them are free, and each moves on by its interval from there.
+    A turn more than ``max_wait`` away reserves nothing (``at`` is None, ``chat_free_at`` says when it would be).
+
+    ``clock`` is read once the rows are locked: a "now" taken before waiting for the lock would be stale by
+    the wait, and turns reserved in the past let the waiters through together, faster than the interval.
+    Keys are locked in sorted order, so two replicas never deadlock."""
+    rows = [(await _locked(session, key, clock()), interval) for key, interval in sorted(keys)]
+    now = clock()
+    at = max([now, *(row.next_at for row, _ in rows)])
+    if max_wait is not None and at > now + max_wait:
+        return Turn(None, at)
+    for row, interval in rows:
+        row.next_at = at + interval
     return Turn(at)

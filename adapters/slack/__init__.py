@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -11,6 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http import HttpServer
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from adapters.slack.listeners import Core
+from adapters.slack.pacing import Pacer
+from adapters.slack.tiers import SLACK_METHODS, MethodLimit
+from bot.budget import SharedBudget
 from bot.core import Core as RealCore
 from bot.inbound import Inbound
 from bot.messages import Address, Message
@@ -41,8 +44,17 @@ def _to_outbox(core: RealCore) -> Callable[[Address, Message, float], Awaitable[
     return later
 
 
-def build(settings: Settings, core: Core, http: HttpServer) -> SlackAdapter:
-    """The adapter for these settings; in HTTP mode its endpoint is added to ``http`` (before it starts)."""
+def build(
+    settings: Settings,
+    core: Core,
+    http: HttpServer,
+    *,
+    budget: SharedBudget | None = None,
+    methods: Mapping[str, MethodLimit] = SLACK_METHODS,
+) -> SlackAdapter:
+    """The adapter for these settings; in HTTP mode its endpoint is added to ``http`` (before it starts).
+    ``budget``: the send budget shared by every replica, where each Web API method is paced by its tier
+    (``methods``: Slack's published limits; a test or benchmark may pass them scaled)."""
     if settings.slack_bot_token is None:
         raise SettingsError("ICEBREAKER_SLACK_BOT_TOKEN is not set")
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
@@ -62,7 +74,10 @@ def build(settings: Settings, core: Core, http: HttpServer) -> SlackAdapter:
     # The real core brings its database, where events wait in the inbox; a test's recording core has none.
     inbound = Inbound(core.database, core.clock) if isinstance(core, RealCore) else None
     later = _to_outbox(core) if isinstance(core, RealCore) else None
-    adapter = SlackAdapter(core, client, signing_secret=secret, app_token=app_token, inbound=inbound, later=later)
+    pacer = Pacer(budget, methods) if budget is not None else None
+    adapter = SlackAdapter(
+        core, client, signing_secret=secret, app_token=app_token, inbound=inbound, later=later, pacer=pacer
+    )
     if adapter.mode == "http":
         adapter.mount(http)
     http.add_health_check("slack", adapter.healthy)

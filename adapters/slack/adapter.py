@@ -21,6 +21,7 @@ from starlette.responses import Response
 from adapters.http import HttpServer
 from adapters.slack.listeners import Core, Later, Listeners
 from adapters.slack.outbound import PLATFORM, Outbound
+from adapters.slack.pacing import Pacer
 from bot.inbound import Inbound
 from bot.messages import Address, Message
 from bot.port import Delivered
@@ -41,9 +42,11 @@ class SlackAdapter:
         app_token: str | None,
         inbound: Inbound | None = None,
         later: Later | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.client = client
-        self.outbound = Outbound(client)
+        self.pacer = pacer
+        self.outbound = Outbound(client, pacer=pacer)
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret,
@@ -70,8 +73,12 @@ class SlackAdapter:
     def mode(self) -> Literal["socket", "http"]:
         return "socket" if self._app_token else "http"
 
+    async def turn(self, address: Address, message: Message) -> float:
+        """The outbox reserves each send's turn first (``bot.port.Paced``), so a row never waits as 'sending'."""
+        return await self.outbound.reserve(address, message)
+
     async def send(self, address: Address, message: Message) -> Delivered:
-        return await self.outbound.send(address, message)
+        return await self.outbound.send(address, message, reserved=True)
 
     async def edit(self, delivered: Delivered, message: Message) -> None:
         await self.outbound.edit(delivered, message)
@@ -92,10 +99,15 @@ class SlackAdapter:
         return self._socket
 
     async def start(self) -> None:
-        """Say hello (auth.test: the bot's user id, for mentions in events read from the inbox). Slack that
-        cannot be reached, or refuses the token, stops the start here: the runtime says so in one line."""
+        """Say hello (auth.test: the bot's user id, for mentions in events read from the inbox, and the workspace
+        whose rate budgets this replica shares with the others). Slack that cannot be reached, or refuses the
+        token, stops the start here: the runtime says so in one line."""
+        if self.inbound is not None or self.pacer is not None:
+            identity = await self.client.auth_test()
+            self.listeners.bot_user_id = str(identity.get("user_id") or "") or None
+            if self.pacer is not None and identity.get("team_id"):
+                self.pacer.team = str(identity["team_id"])
         if self.inbound is not None:
-            self.listeners.bot_user_id = str((await self.client.auth_test()).get("user_id") or "") or None
             self.inbound.start()
         if self.mode == "socket":
             await self.socket_handler().connect_async()  # type: ignore[no-untyped-call]

@@ -57,6 +57,11 @@ CORE_MODALS = re.compile(rf"^({views.NEWEVENT}|{views.POLL}|{views.BROADCAST}|{v
 BARE_MODALS = {"newevent": views.NEWEVENT, "poll": views.POLL, "broadcast": views.BROADCAST, "slots": views.SLOTS}
 ELSEWHERE = "I've answered in our direct messages."
 SEEN_EVENTS = 10_000
+# How long a listener waits for a Web API method's turn in the shared budget before giving up on it: a reply
+# then waits in the outbox, a profile is read next time, a modal is not opened (its trigger lasts 3 s).
+REPLY_WAIT = 2.0
+PROFILE_WAIT = 2.0
+MODAL_WAIT = 1.0
 
 Body = dict[str, Any]
 Later = Callable[[Address, Message, float], Awaitable[None]]  # hands a refused answer to the outbox
@@ -190,7 +195,7 @@ class Listeners:
                 continue
             view = views.broadcast_edit(dict(action.fields), action.reference, channel, ts)
             try:
-                await self.out.open_view(trigger_id, view)
+                await self.out.open_view(trigger_id, view, max_wait=MODAL_WAIT)
             except DeliveryError as error:  # the trigger expired (3 s): the command to copy instead
                 log.warning("could not open the edit modal", extra={"error": str(error)})
                 answers.append(action)
@@ -259,14 +264,14 @@ class Listeners:
     async def _open_modal(self, trigger_id: str, callback_id: str, user_id: str) -> None:
         zone = None
         if callback_id == views.NEWEVENT:
-            zone = (await self.out.user(user_id) or {}).get("tz")
+            zone = (await self.out.user(user_id, max_wait=MODAL_WAIT) or {}).get("tz")
         try:
-            await self.out.open_view(trigger_id, views.modal(callback_id, zone=zone))
+            await self.out.open_view(trigger_id, views.modal(callback_id, zone=zone), max_wait=MODAL_WAIT)
         except DeliveryError as error:
             log.warning("could not open a modal", extra={"error": str(error), "modal": callback_id})
 
     async def _sender(self, user_id: str, fallback: str | None = None) -> Sender:
-        return translate.sender(user_id, await self.out.user(user_id), fallback)
+        return translate.sender(user_id, await self.out.user(user_id, max_wait=PROFILE_WAIT), fallback)
 
     async def _run(
         self, incoming: Incoming, channel: str | None = None, ts: str | None = None, within: Completion | None = None
@@ -301,17 +306,26 @@ async def answer(
     later: Later | None = None,
 ) -> None:
     """Replies go to the member's DM; an edit replaces the message whose button was pressed, if that was in
-    their DM (in a group DM the message is everyone's, so the presser gets the new version privately)."""
+    their DM (in a group DM the message is everyone's, so the presser gets the new version privately).
+
+    Each reply waits for its turn in the shared budget (at most ``REPLY_WAIT``). When the budget is spent, or
+    Slack answers 429, the reply and every one after it wait in the outbox, in order, until the turn comes."""
+    address = Address(translate.PLATFORM, user_id)
+    queued_for: float | None = None  # once one reply waits in the outbox, the rest follow it there
     for action in actions:
+        if queued_for is not None and later is not None:
+            await later(address, action.message, queued_for)
+            continue
         try:
             if isinstance(action, EditOrigin) and channel and ts and channel.startswith("D"):
-                await out.update(channel, ts, action.message)
+                await out.update(channel, ts, action.message, max_wait=REPLY_WAIT)
             else:
-                await out.send(Address(translate.PLATFORM, user_id), action.message)
+                await out.send(address, action.message, max_wait=REPLY_WAIT)
         except RateLimited as error:
             if later is None:
                 log.warning("could not answer on slack", extra={"user": user_id, "error": str(error)})
                 continue
-            await later(Address(translate.PLATFORM, user_id), action.message, error.retry_after)  # queued, not lost
+            queued_for = error.retry_after
+            await later(address, action.message, error.retry_after)  # queued, not lost
         except DeliveryError as error:
             log.warning("could not answer on slack", extra={"user": user_id, "error": str(error)})

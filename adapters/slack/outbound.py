@@ -19,6 +19,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.pacing import Call, Pacer
 from adapters.slack.render import render
 from bot.errors import (
     ChannelUnavailable,
@@ -109,19 +110,52 @@ def _retry_after(headers: Any) -> float:
 
 
 class Outbound:
-    """Sends and edits messages, with a per-user cache of DM channels (and of group DMs, per set of users)."""
+    """Sends and edits messages, with a per-user cache of DM channels (and of group DMs, per set of users).
 
-    def __init__(self, client: AsyncWebClient, *, cache_size: int = 10_000) -> None:
+    With a :class:`Pacer`, every call waits for its method's turn in the budget all replicas share. ``send``
+    reserves the turn of all its calls at once (open, post, uploads); the outbox reserves it first with
+    :meth:`reserve` (before the row is marked as sending) and then sends with ``reserved=True``. ``max_wait``:
+    a turn further off than that raises :class:`RateLimited` without calling Slack (a reply then waits in the
+    outbox instead of holding up the listener)."""
+
+    def __init__(self, client: AsyncWebClient, *, cache_size: int = 10_000, pacer: Pacer | None = None) -> None:
         self.client = client
+        self.pacer = pacer
         self._dms: Lru[tuple[str, ...], str] = Lru(cache_size)
         self._profiles: Lru[str, tuple[float, dict[str, Any]]] = Lru(cache_size)
 
-    async def send(self, address: Address, message: Message) -> Delivered:
+    def calls_for(self, address: Address, message: Message) -> list[Call]:
+        """The Web API calls sending ``message`` to ``address`` makes, with the conversation each posts to."""
+        calls: list[Call] = []
+        if address.kind == "channel":
+            conversation = address.user_id
+        else:
+            key = _users_key(address.user_id)
+            conversation = ",".join(key)
+            if self._dms.get(key) is None:
+                calls.append(("conversations.open", None))
+        calls.append(("chat.postMessage", conversation))
+        for _ in message.attachments:
+            calls += [("files.getUploadURLExternal", None), ("files.completeUploadExternal", None)]
+        return calls
+
+    async def reserve(self, address: Address, message: Message, *, max_wait: float | None = None) -> float:
+        """Reserve the turn of one send's calls; seconds until it may go (0 without a pacer)."""
+        if self.pacer is None:
+            return 0.0
+        return await self.pacer.reserve(self.calls_for(address, message), max_wait=max_wait)
+
+    async def send(
+        self, address: Address, message: Message, *, reserved: bool = False, max_wait: float | None = None
+    ) -> Delivered:
+        if not reserved:
+            wait = await self.reserve(address, message, max_wait=max_wait)
+            if wait > 0 and self.pacer is not None:
+                await self.pacer.budget.sleep(wait)
         if address.kind == "channel":
             channel, direct = address.user_id, False
         else:
-            users = [u.strip() for u in address.user_id.split(",") if u.strip()]
-            channel, direct = await self.open(users), True
+            channel, direct = await self.open(_users_key(address.user_id), paced=False), True
         ts = await self.post(channel, message, direct=direct)
         for attachment in message.attachments:
             await self.upload_best_effort(channel, attachment, direct=direct)
@@ -137,6 +171,7 @@ class Outbound:
             log.warning("could not upload a file", extra={"file": attachment.filename, "error": str(error)})
 
     async def upload(self, channel: str, attachment: Attachment, *, direct: bool = True) -> None:
+        """Paced by the send it belongs to (its two calls are in :meth:`calls_for`)."""
         await self.call(
             lambda: self.client.files_upload_v2(
                 channel=channel,
@@ -153,10 +188,10 @@ class Outbound:
         outbox keeps only the message id: chat.update wants the conversation, so resolve it first."""
         chat = delivered.chat_id
         if "," in chat or _USER_ID.match(chat):
-            chat = await self.open([u.strip() for u in chat.split(",") if u.strip()])
+            chat = await self.open(_users_key(chat))
         await self.update(chat, delivered.message_id, message)
 
-    async def open(self, users: Sequence[str]) -> str:
+    async def open(self, users: Sequence[str], *, paced: bool = True) -> str:
         """The DM channel with one user, or the group DM with several (conversations.open, cached)."""
         key = tuple(sorted(set(users)))
         if not key:
@@ -164,7 +199,11 @@ class Outbound:
         cached = self._dms.get(key)
         if cached is not None:
             return cached
-        response = await self.call(lambda: self.client.conversations_open(users=",".join(key)), direct=True)
+        response = await self.call(
+            lambda: self.client.conversations_open(users=",".join(key)),
+            direct=True,
+            method="conversations.open" if paced else None,
+        )
         channel = str(response["channel"]["id"])
         self._dms.put(key, channel)
         return channel
@@ -175,6 +214,7 @@ class Outbound:
             self._dms.put((user_id,), channel_id)
 
     async def post(self, channel: str, message: Message, *, direct: bool = True) -> str:
+        """Paced by the send it belongs to."""
         rendered = render(message)
         response = await self.call(
             lambda: self.client.chat_postMessage(channel=channel, text=rendered.text, blocks=rendered.blocks or None),
@@ -182,26 +222,41 @@ class Outbound:
         )
         return str(response["ts"])
 
-    async def update(self, channel: str, ts: str, message: Message) -> None:
+    async def update(self, channel: str, ts: str, message: Message, *, max_wait: float | None = None) -> None:
         rendered = render(message)
         await self.call(
             lambda: self.client.chat_update(channel=channel, ts=ts, text=rendered.text, blocks=rendered.blocks or []),
             direct=channel.startswith("D"),
+            method="chat.update",
+            max_wait=max_wait,
         )
 
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
-        await self.call(lambda: self.client.views_publish(user_id=user_id, view=view), direct=True)
+        await self.call(
+            lambda: self.client.views_publish(user_id=user_id, view=view), direct=True, method="views.publish"
+        )
 
-    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
-        await self.call(lambda: self.client.views_open(trigger_id=trigger_id, view=view), direct=True)
+    async def open_view(self, trigger_id: str, view: dict[str, Any], *, max_wait: float | None = None) -> None:
+        await self.call(
+            lambda: self.client.views_open(trigger_id=trigger_id, view=view),
+            direct=True,
+            method="views.open",
+            max_wait=max_wait,
+        )
 
-    async def user(self, user_id: str) -> dict[str, Any] | None:
-        """users.info's ``user`` (cached for a few minutes); None when it cannot be read."""
+    async def user(self, user_id: str, *, max_wait: float | None = None) -> dict[str, Any] | None:
+        """users.info's ``user`` (cached for a few minutes); None when it cannot be read, or when its turn in
+        the budget is further off than ``max_wait``."""
         cached = self._profiles.get(user_id)
         if cached is not None and time.monotonic() - cached[0] < PROFILE_TTL:
             return cached[1]
         try:
-            response = await self.call(lambda: self.client.users_info(user=user_id, include_locale=True), direct=True)
+            response = await self.call(
+                lambda: self.client.users_info(user=user_id, include_locale=True),
+                direct=True,
+                method="users.info",
+                max_wait=max_wait,
+            )
         except DeliveryError:
             return None
         user = dict(response.get("user") or {})
@@ -211,15 +266,31 @@ class Outbound:
     async def lookup_email(self, email: str) -> dict[str, Any] | None:
         """The active user with this email, or None when nobody has it."""
         try:
-            response = await self.call(lambda: self.client.users_lookupByEmail(email=email), direct=True)
+            response = await self.call(
+                lambda: self.client.users_lookupByEmail(email=email), direct=True, method="users.lookupByEmail"
+            )
         except RecipientUnreachable:
             return None
         user = dict(response.get("user") or {})
         return None if user.get("deleted") or user.get("is_bot") else user
 
-    @staticmethod
-    async def call(request: Callable[[], Awaitable[T]], *, direct: bool) -> T:
+    async def call(
+        self,
+        request: Callable[[], Awaitable[T]],
+        *,
+        direct: bool,
+        method: str | None = None,
+        max_wait: float | None = None,
+    ) -> T:
+        """One Web API call, after its turn under ``method``'s limit (``None``: paced already, or not at all)."""
+        if method is not None and self.pacer is not None:
+            await self.pacer.wait([(method, None)], max_wait=max_wait)
         try:
             return await request()
         except (SlackApiError, SlackRequestError, TimeoutError, aiohttp.ClientError) as error:
             raise delivery_error(error, direct=direct) from error
+
+
+def _users_key(address: str) -> tuple[str, ...]:
+    """A DM's or group DM's users, as one sorted key (the cache's, and the conversation's budget key)."""
+    return tuple(sorted({u.strip() for u in address.split(",") if u.strip()}))

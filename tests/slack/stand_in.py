@@ -3,17 +3,28 @@
 It serves ``/api/<method>`` on 127.0.0.1 (port 0), accepts query, form-encoded and JSON arguments, answers
 with realistic payloads (``ts``, D… channels for DMs, G… for group DMs) and can be told to fail the next
 calls of a method (an error code, a status such as 429 with ``Retry-After``).
+
+With :meth:`SlackStandIn.enforce` it also refuses calls beyond Slack's published limits
+(``adapters.slack.tiers``) the way Slack does, with 429 and ``Retry-After``, and counts them per method: each
+tier as a sliding window of its calls per minute, per workspace and method (Slack allows bursts within the
+minute); chat.postMessage as 1 per second per conversation with short bursts (3 within any 3 seconds). A
+``scale`` runs the same windows that many times faster, keeping the ratios (Retry-After then has decimals).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections import defaultdict
+import math
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from adapters.slack.tiers import SLACK_METHODS, MethodLimit
 
 TOKEN = "xoxb-test-token"
 BOT_USER = "UBOT"
@@ -21,6 +32,7 @@ KNOWN_BLOCKS = {"section", "actions", "context", "divider", "header", "input", "
 RICH_OBJECTS = {"rich_text_section", "rich_text_list", "rich_text_preformatted", "rich_text_quote"}
 RICH_PARTS = {"text", "user", "link", "emoji", "channel", "usergroup", "broadcast", "date", "team"}
 RICH_STYLES = {"bold", "italic", "strike", "code", "underline"}
+POST_BURST = 3  # chat.postMessage: "1 per second, short bursts >1 allowed"
 
 
 def visible_text(message: dict[str, Any]) -> str:
@@ -111,6 +123,11 @@ class SlackStandIn:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, where shared
     _runner: web.AppRunner | None = None
     url: str = ""
+    limits: Mapping[str, MethodLimit] | None = None  # enforced when set (see enforce)
+    scale: float = 1.0
+    too_many: Counter[str] = field(default_factory=Counter)  # 429s answered, per method
+    admitted: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # monotonic times
+    _windows: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
     # -- set-up -------------------------------------------------------------------------------------
 
@@ -149,6 +166,39 @@ class SlackStandIn:
 
     def add_channel(self, channel_id: str, *, bot_is_member: bool = True) -> None:
         self.channels[channel_id] = {BOT_USER} if bot_is_member else set()
+
+    def enforce(self, methods: Mapping[str, MethodLimit] = SLACK_METHODS, *, scale: float = 1.0) -> None:
+        """From now on, answer 429 to calls beyond ``methods``' published limits (``scale`` times faster)."""
+        self.limits, self.scale = dict(methods), scale
+
+    def _admit(self, method: str, args: dict[str, Any]) -> float:
+        """0 when the call fits every window it falls in (and it is counted); else seconds until it would."""
+        limit = (self.limits or {}).get(method)
+        if limit is None:
+            return 0.0
+        now = time.monotonic()
+        windows: list[tuple[deque[float], int, float]] = []
+        if limit.per_minute is not None:
+            windows.append((self._windows[(method, "")], math.floor(limit.per_minute), 60.0 / self.scale))
+        if limit.per_conversation_per_second is not None:
+            span = POST_BURST / (limit.per_conversation_per_second * self.scale)
+            windows.append((self._windows[(method, str(args.get("channel") or ""))], POST_BURST, span))
+        wait = 0.0
+        for window, most, span in windows:
+            while window and now - window[0] >= span:
+                window.popleft()
+            if len(window) >= most:
+                wait = max(wait, window[0] + span - now)
+        if wait > 0:
+            return wait
+        for window, _, _ in windows:
+            window.append(now)
+        self.admitted[method].append(now)
+        return 0.0
+
+    def _retry_after(self, wait: float) -> str:
+        """Whole seconds, as Slack sends them; on a scaled clock, whole scaled seconds."""
+        return str(math.ceil(wait)) if self.scale == 1 else f"{math.ceil(wait * self.scale) / self.scale:.4f}"
 
     def fail_next(
         self,
@@ -198,6 +248,12 @@ class SlackStandIn:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             call.ok = False
             return web.json_response({"ok": False, "error": "not_authed"})
+        wait = self._admit(method, args)
+        if wait > 0:
+            call.ok = False
+            self.too_many[method] += 1
+            headers = {"Retry-After": self._retry_after(wait)}
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
         failure = next((f for f in self._failures[method] if f.applies(args)), None)
         if failure is not None:
             self._failures[method].remove(failure)
