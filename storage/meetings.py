@@ -160,6 +160,17 @@ async def live_meeting(session: AsyncSession, group_id: int) -> Meeting | None:
     return await session.scalar(query)
 
 
+async def booked_and_held(session: AsyncSession, event_id: int, now: datetime) -> tuple[int, int]:
+    """(meetings booked, meetings held): booked ones not cancelled; held, those over whose members said they met."""
+    live = (Meeting.event_id == event_id) & (Meeting.state == MeetingState.BOOKED)
+    booked = int(await session.scalar(select(func.count()).select_from(Meeting).where(live)) or 0)
+    met = select(Intro.group_id).where(Intro.met == "yes")
+    held_query = (
+        select(func.count()).select_from(Meeting).where(live, Meeting.ends_at <= now, Meeting.group_id.in_(met))
+    )
+    return booked, int(await session.scalar(held_query) or 0)
+
+
 async def live_meetings_of_event(session: AsyncSession, event_id: int) -> Sequence[Meeting]:
     query = (
         select(Meeting)
