@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, select, update
+from sqlalchemy import Integer, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Event, InterestOption, MemberInterest, Participant
@@ -80,3 +80,32 @@ async def unanswer_if_empty(session: AsyncSession, member_id: int, event_id: int
         .where(Participant.member_id == member_id, Participant.event_id == event_id, ~chosen.exists())
         .values(answered_at=None)
     )
+
+
+async def option_named(session: AsyncSession, event_id: int, label: str) -> int | None:
+    """The id of the event's option called ``label`` (case aside), if there is one."""
+    query = select(InterestOption.id).where(
+        InterestOption.event_id == event_id, func.lower(InterestOption.label) == label.lower()
+    )
+    return await session.scalar(query)
+
+
+async def choosers(session: AsyncSession, option_id: int) -> int:
+    """How many members chose the option."""
+    query = select(func.count()).select_from(MemberInterest).where(MemberInterest.option_id == option_id)
+    return int(await session.scalar(query) or 0)
+
+
+async def choices_of(session: AsyncSession, option_ids: Collection[int]) -> list[tuple[int, int]]:
+    """Every (member id, option id) choice of these options."""
+    query = select(MemberInterest.member_id, MemberInterest.option_id).where(
+        MemberInterest.option_id.in_(list(option_ids))
+    )
+    return [(member_id, option_id) for member_id, option_id in (await session.execute(query)).all()]
+
+
+async def drop_options(session: AsyncSession, option_ids: Collection[int]) -> None:
+    """Delete the options and every answer that chose them."""
+    ids = list(option_ids)
+    await session.execute(delete(MemberInterest).where(MemberInterest.option_id.in_(ids)))
+    await session.execute(delete(InterestOption).where(InterestOption.id.in_(ids)))

@@ -1,4 +1,4 @@
-"""Queries of the campaign schedule: claiming the next due step."""
+"""Queries of the campaign schedule: an event's steps, and claiming the next due step."""
 
 from __future__ import annotations
 
@@ -31,3 +31,9 @@ async def claim_next_due_step(
         early = CampaignStep.kind.in_(list(early_kinds)) & CampaignStep.minutes_before.is_(None)
         due = due | (early & (CampaignStep.due_at <= now + lead))
     return await session.scalar(_NEXT_DUE.where(due))
+
+
+async def steps_of(session: AsyncSession, event_id: int) -> list[CampaignStep]:
+    """The event's steps, earliest due first."""
+    query = select(CampaignStep).where(CampaignStep.event_id == event_id).order_by(CampaignStep.due_at)
+    return list((await session.scalars(query)).all())
