@@ -35,6 +35,17 @@ async def participant(session: AsyncSession, event_id: int, member_id: int) -> P
     return await session.get(Participant, (event_id, member_id))
 
 
+async def participants_with_members(session: AsyncSession, event_id: int) -> list[tuple[Participant, Member]]:
+    """Everyone who joined the event (including those who left), in the order they joined."""
+    query = (
+        select(Participant, Member)
+        .join(Member, Member.id == Participant.member_id)
+        .where(Participant.event_id == event_id)
+        .order_by(Participant.joined_at, Member.id)
+    )
+    return [(participant, member) for participant, member in (await session.execute(query)).all()]
+
+
 async def coming(session: AsyncSession, event_id: int) -> set[int]:
     """Members still in the event who have not said they won't come (RSVP "no")."""
     query = select(Participant.member_id).where(

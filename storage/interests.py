@@ -67,6 +67,17 @@ async def labels_of(session: AsyncSession, member_id: int, event_id: int) -> lis
     return list((await session.scalars(query)).all())
 
 
+async def chosen_labels(session: AsyncSession, event_id: int) -> list[tuple[int, str]]:
+    """Every member's choices in the event's poll: (member id, label), options in their order."""
+    query = (
+        select(MemberInterest.member_id, InterestOption.label)
+        .join(InterestOption, InterestOption.id == MemberInterest.option_id)
+        .where(InterestOption.event_id == event_id)
+        .order_by(InterestOption.position)
+    )
+    return [(member_id, label) for member_id, label in (await session.execute(query)).all()]
+
+
 async def unanswer_if_empty(session: AsyncSession, member_id: int, event_id: int) -> None:
     """A member who cleared every choice has not answered the poll any more (``stats``, the "answered"
     audience); one statement, only on the clearing path."""

@@ -36,6 +36,12 @@ async def of_group(session: AsyncSession, group_id: int) -> dict[int, Intro]:
     return {intro.member_id: intro for intro in rows}
 
 
+async def met_answers(session: AsyncSession, event_id: int) -> list[tuple[int, str | None]]:
+    """Each of the event's intros as (member id, their "did you meet?" answer or None)."""
+    query = select(Intro.member_id, Intro.met).join(Round, Round.id == Intro.round_id).where(Round.event_id == event_id)
+    return [(member_id, met) for member_id, met in (await session.execute(query)).all()]
+
+
 async def silent_members(
     session: AsyncSession, event_id: int, states: Sequence[str], before: datetime, rounds: int
 ) -> set[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -37,3 +37,8 @@ async def steps_of(session: AsyncSession, event_id: int) -> list[CampaignStep]:
     """The event's steps, earliest due first."""
     query = select(CampaignStep).where(CampaignStep.event_id == event_id).order_by(CampaignStep.due_at)
     return list((await session.scalars(query)).all())
+
+
+async def steps_of_kind(session: AsyncSession, event_id: int, kind: str) -> Sequence[CampaignStep]:
+    query = select(CampaignStep).where(CampaignStep.event_id == event_id, CampaignStep.kind == kind)
+    return (await session.scalars(query)).all()
