@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.clock import Clock
 from bot.delivery_outcomes import Result, apply_consequences, classify
 from bot.messages import Action, Reply
@@ -24,6 +22,7 @@ from storage import outbox
 from storage.database import Database
 from storage.models import OutboxStatus
 from storage.outbox import Claimed, NewMessage
+from storage.session import AsyncSession
 
 LEASE = timedelta(seconds=6)  # as the outbox's: a dead replica's answers are sent by another within seconds
 

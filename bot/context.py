@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.timing import known_zone
 from bot.clock import Clock
 from bot.errors import UserError
@@ -18,6 +16,7 @@ from storage import events as event_queries
 from storage import members as member_queries
 from storage.database import Database
 from storage.models import Event, Member
+from storage.session import AsyncSession
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,6 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.timing import known_zone
 from bot.clock import Clock
 from bot.commands.registry import build_router
@@ -17,6 +15,7 @@ from bot.messages import Action, Incoming, Reply, text
 from storage import members as member_queries
 from storage.database import Database
 from storage.models import MemberStatus
+from storage.session import AsyncSession
 
 log = logging.getLogger(__name__)
 

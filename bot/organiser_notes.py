@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.messages import Message
 from storage import events as event_queries
 from storage import outbox
 from storage.models import Event
 from storage.outbox import NewMessage
+from storage.session import AsyncSession
 
 
 async def tell_organisers(session: AsyncSession, event: Event, key: str, message: Message, now: datetime) -> int:

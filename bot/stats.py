@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import String, cast, exists, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings.report import numbers as meeting_numbers
 from bot.outcomes import report
 from storage import holdouts
-from storage.models import (
-    Event,
-    InterestOption,
-    Intro,
-    IntroState,
-    Member,
-    MemberInterest,
-    OutboxMessage,
-    OutboxStatus,
-    Participant,
-    Round,
-)
+from storage import stats as stats_queries
+from storage.models import Event, IntroState
+from storage.session import AsyncSession
 
 MATCHED = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
 
@@ -81,46 +68,10 @@ class EventStats:
 
 
 async def event_stats(session: AsyncSession, event: Event, now: datetime) -> EventStats:
-    in_event = Participant.event_id == event.id
-
-    async def count(*conditions: Any) -> int:
-        query = select(func.count()).select_from(Participant).join(Member, Member.id == Participant.member_id)
-        return int(await session.scalar(query.where(in_event, *conditions)) or 0)
-
-    staying = Participant.left_at.is_(None)
-    intros = await session.execute(
-        select(
-            func.count(func.distinct(Intro.member_id)).filter(Intro.state.in_(MATCHED)),
-            func.count().filter(Intro.state == IntroState.SAID_HI),
-            func.count().filter(Intro.met == "yes"),
-            func.avg(Intro.rating),
-        )
-        .join(Round, Round.id == Intro.round_id)
-        .where(Round.event_id == event.id)
-    )
-    matched, said_hi, met, rating = intros.one()
-    prefix = literal("intro:") + cast(Intro.group_id, String) + literal(":")
-    delivered = exists().where(
-        OutboxMessage.status == OutboxStatus.SENT,
-        or_(OutboxMessage.key == prefix + cast(Intro.member_id, String), OutboxMessage.key == prefix + "group"),
-    )
-    introduced = await session.scalar(
-        select(func.count(func.distinct(Intro.member_id)))
-        .join(Round, Round.id == Intro.round_id)
-        .where(Round.event_id == event.id, Intro.state.in_(MATCHED), delivered)
-    )
-    uncertain = await session.scalar(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.event_id == event.id, OutboxMessage.status == OutboxStatus.UNCERTAIN)
-    )
-    tallies = await session.execute(
-        select(InterestOption.label, func.count(MemberInterest.member_id))
-        .outerjoin(MemberInterest, MemberInterest.option_id == InterestOption.id)
-        .where(InterestOption.event_id == event.id)
-        .group_by(InterestOption.id, InterestOption.label, InterestOption.position)
-        .order_by(InterestOption.position)
-    )
+    people = await stats_queries.participants(session, event.id)
+    intros = await stats_queries.intros(session, event.id, MATCHED)
+    uncertain = await stats_queries.uncertain_messages(session, event.id)
+    tallies = await stats_queries.poll_tallies(session, event.id)
     booked, held = await meeting_numbers(session, event.id, now)
     holdout = await holdouts.holdout_of(session, event.id)
     figures = None
@@ -129,23 +80,23 @@ async def event_stats(session: AsyncSession, event: Event, now: datetime) -> Eve
         outcomes = report.EventOutcomes(introduced=counts[False], held_out=counts[True])
         figures = HoldoutFigures(holdout.percent, holdout.seed, report.lines(outcomes))
     return EventStats(
-        joined=await count(),
-        left=await count(Participant.left_at.is_not(None)),
-        answered=await count(staying, Participant.answered_at.is_not(None)),
-        paused=await count(staying, Member.status == "paused"),
-        unreachable=await count(staying, Member.status == "unreachable"),
-        rsvp_yes=await count(staying, Participant.rsvp == "yes"),
-        rsvp_no=await count(staying, Participant.rsvp == "no"),
-        matched=int(matched or 0),
-        said_hi=int(said_hi or 0),
-        met=int(met or 0),
-        average_rating=float(rating) if rating is not None else None,
-        attended=await count(staying, Participant.attended == "yes"),
-        missed=await count(staying, Participant.attended == "no"),
-        interests=tuple((str(label), int(number)) for label, number in tallies.all()),
+        joined=people.joined,
+        left=people.left,
+        answered=people.answered,
+        paused=people.paused,
+        unreachable=people.unreachable,
+        rsvp_yes=people.rsvp_yes,
+        rsvp_no=people.rsvp_no,
+        matched=intros.matched,
+        said_hi=intros.said_hi,
+        met=intros.met,
+        average_rating=intros.average_rating,
+        attended=people.attended,
+        missed=people.missed,
+        interests=tallies,
         meetings_booked=booked,
         meetings_held=held,
-        introduced=int(introduced or 0),
-        uncertain=int(uncertain or 0),
+        introduced=intros.introduced,
+        uncertain=uncertain,
         holdout=figures,
     )

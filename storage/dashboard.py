@@ -6,20 +6,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AppSecret, DashboardPass
+from storage.upsert import insert_skipping_existing
 
 
 async def secret(session: AsyncSession, name: str, make: Callable[[], str], now: datetime) -> str:
     """The stored secret called ``name``, made now if there is none. Two replicas starting together both
     try to insert; the unique name keeps the first, and both read that one."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     await session.execute(
-        insert(AppSecret)
-        .values(name=name, value=make(), created_at=now)
-        .on_conflict_do_nothing(index_elements=["name"])
+        insert_skipping_existing(session, AppSecret, ("name",)).values(name=name, value=make(), created_at=now)
     )
     value = await session.scalar(select(AppSecret.value).where(AppSecret.name == name))
     assert value is not None

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Event, EventOrganiser, InterestOption, Member, Participant
+
+
+def start_before_change(event: Event) -> datetime | None:
+    """The start ``event`` had before ``starts_at`` was set in this session and not yet flushed; None when it
+    was not changed."""
+    history = inspect(event).attrs.starts_at.history
+    return history.deleted[0] if history.deleted else None
 
 
 async def by_code(session: AsyncSession, code: str) -> Event | None:
@@ -25,6 +33,36 @@ async def is_organiser(session: AsyncSession, event_id: int, member_id: int) -> 
 
 async def participant(session: AsyncSession, event_id: int, member_id: int) -> Participant | None:
     return await session.get(Participant, (event_id, member_id))
+
+
+async def participants_with_members(session: AsyncSession, event_id: int) -> list[tuple[Participant, Member]]:
+    """Everyone who joined the event (including those who left), in the order they joined."""
+    query = (
+        select(Participant, Member)
+        .join(Member, Member.id == Participant.member_id)
+        .where(Participant.event_id == event_id)
+        .order_by(Participant.joined_at, Member.id)
+    )
+    return [(participant, member) for participant, member in (await session.execute(query)).all()]
+
+
+async def coming(session: AsyncSession, event_id: int) -> set[int]:
+    """Members still in the event who have not said they won't come (RSVP "no")."""
+    query = select(Participant.member_id).where(
+        Participant.event_id == event_id, Participant.left_at.is_(None), Participant.rsvp.is_distinct_from("no")
+    )
+    return set((await session.scalars(query)).all())
+
+
+async def away(session: AsyncSession, event_id: int, member_ids: Collection[int]) -> set[int]:
+    """Which of these members left the event or said they won't come (RSVP "no")."""
+    if not member_ids:
+        return set()
+    query = select(Participant.member_id, Participant.left_at, Participant.rsvp).where(
+        Participant.event_id == event_id, Participant.member_id.in_(list(member_ids))
+    )
+    rows = (await session.execute(query)).all()
+    return {member_id for member_id, left_at, rsvp in rows if left_at is not None or rsvp == "no"}
 
 
 async def organised_by(session: AsyncSession, member_id: int) -> Sequence[Event]:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import EventOrganiser, Holdout, HoldoutDraw, Intro, IntroState, Participant, Round
+from storage.upsert import insert_skipping_existing
 
 INTRODUCED_STATES = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
 
@@ -74,9 +74,8 @@ async def undrawn(session: AsyncSession, event_id: int) -> list[int]:
 async def add_draws(session: AsyncSession, event_id: int, draws: Sequence[tuple[int, bool]], now: datetime) -> None:
     """Store draws; one that another transaction stored first is kept as it is (it is the same coin)."""
     if draws:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         await session.execute(
-            insert(HoldoutDraw).on_conflict_do_nothing(index_elements=["event_id", "member_id"]),
+            insert_skipping_existing(session, HoldoutDraw, ("event_id", "member_id")),
             [
                 {"event_id": event_id, "member_id": member_id, "held_out": held_out, "drawn_at": now}
                 for member_id, held_out in draws

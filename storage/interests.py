@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, select, update
+from sqlalchemy import Integer, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Event, InterestOption, MemberInterest, Participant
@@ -67,6 +67,17 @@ async def labels_of(session: AsyncSession, member_id: int, event_id: int) -> lis
     return list((await session.scalars(query)).all())
 
 
+async def chosen_labels(session: AsyncSession, event_id: int) -> list[tuple[int, str]]:
+    """Every member's choices in the event's poll: (member id, label), options in their order."""
+    query = (
+        select(MemberInterest.member_id, InterestOption.label)
+        .join(InterestOption, InterestOption.id == MemberInterest.option_id)
+        .where(InterestOption.event_id == event_id)
+        .order_by(InterestOption.position)
+    )
+    return [(member_id, label) for member_id, label in (await session.execute(query)).all()]
+
+
 async def unanswer_if_empty(session: AsyncSession, member_id: int, event_id: int) -> None:
     """A member who cleared every choice has not answered the poll any more (``stats``, the "answered"
     audience); one statement, only on the clearing path."""
@@ -80,3 +91,37 @@ async def unanswer_if_empty(session: AsyncSession, member_id: int, event_id: int
         .where(Participant.member_id == member_id, Participant.event_id == event_id, ~chosen.exists())
         .values(answered_at=None)
     )
+
+
+async def option_named(session: AsyncSession, event_id: int, label: str) -> int | None:
+    """The id of the event's option called ``label`` (case aside), if there is one."""
+    query = select(InterestOption.id).where(
+        InterestOption.event_id == event_id, func.lower(InterestOption.label) == label.lower()
+    )
+    return await session.scalar(query)
+
+
+async def choosers(session: AsyncSession, event_id: int, option_id: int) -> int:
+    """How many members still in the event chose the option (someone who left keeps their answers on file)."""
+    current = select(Participant.member_id).where(Participant.event_id == event_id, Participant.left_at.is_(None))
+    query = (
+        select(func.count())
+        .select_from(MemberInterest)
+        .where(MemberInterest.option_id == option_id, MemberInterest.member_id.in_(current))
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def choices_of(session: AsyncSession, option_ids: Collection[int]) -> list[tuple[int, int]]:
+    """Every (member id, option id) choice of these options."""
+    query = select(MemberInterest.member_id, MemberInterest.option_id).where(
+        MemberInterest.option_id.in_(list(option_ids))
+    )
+    return [(member_id, option_id) for member_id, option_id in (await session.execute(query)).all()]
+
+
+async def drop_options(session: AsyncSession, option_ids: Collection[int]) -> None:
+    """Delete the options and every answer that chose them."""
+    ids = list(option_ids)
+    await session.execute(delete(MemberInterest).where(MemberInterest.option_id.in_(ids)))
+    await session.execute(delete(InterestOption).where(InterestOption.id.in_(ids)))

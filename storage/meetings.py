@@ -52,6 +52,14 @@ async def places_of(session: AsyncSession, event_id: int) -> Sequence[MeetingPla
     return (await session.scalars(query)).all()
 
 
+async def drop_slots(session: AsyncSession, slot_ids: Collection[int]) -> None:
+    await session.execute(delete(MeetingSlot).where(MeetingSlot.id.in_(list(slot_ids))))
+
+
+async def drop_places(session: AsyncSession, place_ids: Collection[int]) -> None:
+    await session.execute(delete(MeetingPlace).where(MeetingPlace.id.in_(list(place_ids))))
+
+
 async def has_slots(session: AsyncSession, event_id: int) -> bool:
     """Whether members of the event can book: it has at least one slot and one place (one query)."""
     slots = select(MeetingSlot.id).where(MeetingSlot.event_id == event_id).exists()
@@ -160,6 +168,17 @@ async def live_meeting(session: AsyncSession, group_id: int) -> Meeting | None:
     return await session.scalar(query)
 
 
+async def booked_and_held(session: AsyncSession, event_id: int, now: datetime) -> tuple[int, int]:
+    """(meetings booked, meetings held): booked ones not cancelled; held, those over whose members said they met."""
+    live = (Meeting.event_id == event_id) & (Meeting.state == MeetingState.BOOKED)
+    booked = int(await session.scalar(select(func.count()).select_from(Meeting).where(live)) or 0)
+    met = select(Intro.group_id).where(Intro.met == "yes")
+    held_query = (
+        select(func.count()).select_from(Meeting).where(live, Meeting.ends_at <= now, Meeting.group_id.in_(met))
+    )
+    return booked, int(await session.scalar(held_query) or 0)
+
+
 async def live_meetings_of_event(session: AsyncSession, event_id: int) -> Sequence[Meeting]:
     query = (
         select(Meeting)
@@ -167,6 +186,29 @@ async def live_meetings_of_event(session: AsyncSession, event_id: int) -> Sequen
         .order_by(Meeting.starts_at, Meeting.place_name)
     )
     return (await session.scalars(query)).all()
+
+
+async def seated(session: AsyncSession, event_id: int) -> list[tuple[Meeting, int]]:
+    """The event's meetings that hold a seat (booked ones), each with its seat number."""
+    query = (
+        select(Meeting, MeetingSeat.seat)
+        .join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
+        .where(Meeting.event_id == event_id)
+    )
+    return [(meeting, seat) for meeting, seat in (await session.execute(query)).all()]
+
+
+async def seated_ahead(session: AsyncSession, event_id: int, now: datetime) -> list[tuple[Meeting, int, int, int]]:
+    """The event's booked meetings still ahead, each with its seat (slot id, place id, seat), earliest first."""
+    query = (
+        select(Meeting, MeetingSeat.slot_id, MeetingSeat.place_id, MeetingSeat.seat)
+        .join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
+        .where(Meeting.event_id == event_id, Meeting.starts_at > now)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [
+        (meeting, slot_id, place_id, seat) for meeting, slot_id, place_id, seat in (await session.execute(query)).all()
+    ]
 
 
 async def live_meetings_of_member(session: AsyncSession, member_id: int, event_id: int | None) -> Sequence[Meeting]:

@@ -1,4 +1,5 @@
-"""The durable outbox: enqueue exactly once per key, claim due rows, record outcomes."""
+"""The durable outbox: enqueue exactly once per key, take back what is still queued, claim due rows, record
+outcomes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
@@ -82,6 +83,21 @@ async def settle(session: AsyncSession, row_id: int, worker_id: str, values: dic
         .returning(OutboxMessage.id)
     )
     return result.first() is not None
+
+
+async def withdraw_queued(session: AsyncSession, keys: Collection[str]) -> None:
+    """Delete the messages with these keys that are still queued (one claimed or sent is left alone)."""
+    if keys:
+        await _withdraw(session, OutboxMessage.key.in_(list(keys)))
+
+
+async def withdraw_queued_starting(session: AsyncSession, prefix: str) -> None:
+    """Delete the still-queued messages whose key starts with ``prefix`` (everything queued for one thing)."""
+    await _withdraw(session, OutboxMessage.key.startswith(prefix, autoescape=True))
+
+
+async def _withdraw(session: AsyncSession, keys: ColumnElement[bool]) -> None:
+    await session.execute(delete(OutboxMessage).where(keys, OutboxMessage.status == OutboxStatus.QUEUED))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, Intro, IntroGroup, IntroHistory, Round, Starter
+from storage.models import Base, Intro, IntroGroup, IntroHistory, Member, Round, Starter
 
 BATCH = 500  # rows per statement
 
@@ -70,6 +70,39 @@ async def unfinished(session: AsyncSession, event_id: int) -> Round | None:
     """The event's round whose writing was cut short (the process stopped between its transactions), if any."""
     query = select(Round).where(Round.event_id == event_id, Round.completed_at.is_(None)).order_by(Round.number)
     return await session.scalar(query.limit(1))
+
+
+async def of_event_newest_first(session: AsyncSession, event_id: int) -> Sequence[Round]:
+    query = select(Round).where(Round.event_id == event_id).order_by(Round.number.desc())
+    return (await session.scalars(query)).all()
+
+
+async def groups_of(session: AsyncSession, round_ids: Sequence[int]) -> Sequence[IntroGroup]:
+    """The rounds' groups, in the order they were made."""
+    query = select(IntroGroup).where(IntroGroup.round_id.in_(list(round_ids))).order_by(IntroGroup.id)
+    return (await session.scalars(query)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPlacement:
+    """A member's intro row in a round, with the member's name (what an organiser sees of it)."""
+
+    round_id: int
+    group_id: int | None
+    state: str
+    reason: str | None
+    name: str
+
+
+async def named_placements(session: AsyncSession, round_ids: Sequence[int]) -> list[NamedPlacement]:
+    """Every member's intro row in these rounds, by member id."""
+    query = (
+        select(Intro.round_id, Intro.group_id, Intro.state, Intro.reason, Member.display_name)
+        .join(Member, Member.id == Intro.member_id)
+        .where(Intro.round_id.in_(list(round_ids)))
+        .order_by(Intro.member_id)
+    )
+    return [NamedPlacement(*row) for row in (await session.execute(query)).all()]
 
 
 async def placed(session: AsyncSession, round_id: int) -> set[int]:

@@ -1,8 +1,8 @@
-"""Queries of the campaign schedule: claiming the next due step."""
+"""Queries of the campaign schedule: an event's steps, and claiming the next due step."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -31,3 +31,14 @@ async def claim_next_due_step(
         early = CampaignStep.kind.in_(list(early_kinds)) & CampaignStep.minutes_before.is_(None)
         due = due | (early & (CampaignStep.due_at <= now + lead))
     return await session.scalar(_NEXT_DUE.where(due))
+
+
+async def steps_of(session: AsyncSession, event_id: int) -> list[CampaignStep]:
+    """The event's steps, earliest due first."""
+    query = select(CampaignStep).where(CampaignStep.event_id == event_id).order_by(CampaignStep.due_at)
+    return list((await session.scalars(query)).all())
+
+
+async def steps_of_kind(session: AsyncSession, event_id: int, kind: str) -> Sequence[CampaignStep]:
+    query = select(CampaignStep).where(CampaignStep.event_id == event_id, CampaignStep.kind == kind)
+    return (await session.scalars(query)).all()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.errors import UserError
-from storage.models import Event, InterestOption, Member, MemberInterest, MemberStatus, Participant
+from storage import audience as audience_queries
+from storage import interests as interest_queries
+from storage.audience import Audience
+from storage.models import Event, Member
+from storage.session import AsyncSession
 
-PARTITION = 1000
 AUDIENCES = ("all", "answered", "unanswered", "rsvp-yes", "rsvp-no", "rsvp-unknown")
 AUDIENCE_HELP = "all, answered, unanswered, rsvp-yes, rsvp-no, rsvp-unknown or interest:NAME"
 
@@ -28,30 +28,17 @@ def parse_audience(value: str) -> str:
 
 async def members_of(session: AsyncSession, event: Event, audience: str) -> Sequence[Member]:
     """Active members of the event (not left, paused or unreachable) in the audience, by id."""
-    query: Select[Member] = (
-        select(Member)
-        .join(Participant, Participant.member_id == Member.id)
-        .where(Participant.event_id == event.id, Participant.left_at.is_(None), Member.status == MemberStatus.ACTIVE)
-        .order_by(Member.id)
-    )
+    wanted = Audience()
     if audience == "answered":
-        query = query.where(Participant.answered_at.is_not(None))
+        wanted = Audience(answered=True)
     elif audience == "unanswered":
-        query = query.where(Participant.answered_at.is_(None))
+        wanted = Audience(answered=False)
     elif audience.startswith("rsvp-"):
-        answer = audience.removeprefix("rsvp-")
-        query = query.where(Participant.rsvp.is_(None) if answer == "unknown" else Participant.rsvp == answer)
+        wanted = Audience(rsvp=audience.removeprefix("rsvp-"))
     elif audience.startswith("interest:"):
         label = audience.removeprefix("interest:").strip()
-        option = await session.scalar(
-            select(InterestOption.id).where(
-                InterestOption.event_id == event.id, func.lower(InterestOption.label) == label.lower()
-            )
-        )
+        option = await interest_queries.option_named(session, event.id, label)
         if option is None:
             raise UserError(f"{event.name} has no interest called “{label[:40]}”.")
-        query = query.where(Member.id.in_(select(MemberInterest.member_id).where(MemberInterest.option_id == option)))
-    members: list[Member] = []
-    async for partition in (await session.stream_scalars(query.execution_options(yield_per=PARTITION))).partitions():
-        members += partition  # a few thousand rows per await: a large audience never holds the loop for long
-    return members
+        wanted = Audience(option_id=option)
+    return await audience_queries.active_members(session, event.id, wanted)

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.timing import at_local, local_date, step_due
+from storage import schedule
 from storage.models import CampaignStep, Event, StepStatus
+from storage.session import AsyncSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +72,7 @@ def add_default_campaign(session: AsyncSession, event: Event, now: datetime) -> 
 
 
 async def steps_of(session: AsyncSession, event_id: int) -> list[CampaignStep]:
-    query = select(CampaignStep).where(CampaignStep.event_id == event_id).order_by(CampaignStep.due_at)
-    return list((await session.scalars(query)).all())
+    return await schedule.steps_of(session, event_id)
 
 
 async def reschedule(session: AsyncSession, event: Event, now: datetime) -> tuple[int, int]:

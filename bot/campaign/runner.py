@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.plan import DATED, EARLY_LEAD, PRE_EVENT, TITLES
 from bot.campaign.steps import HANDLERS, StepRun, schedule_next_round
 from bot.clock import Clock
@@ -24,6 +22,7 @@ from bot.organiser_notes import tell_organisers
 from storage import schedule
 from storage.database import Database
 from storage.models import CampaignStep, Event, StepStatus
+from storage.session import AsyncSession
 
 log = logging.getLogger(__name__)
 

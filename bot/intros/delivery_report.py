@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.timing import outside_quiet_hours
 from bot.messages import Message, MessageBuilder, bold, italic
 from bot.views import plural
 from storage import events as event_queries
 from storage.models import Broadcast, Event, Member
 from storage.outbox import NewMessage, enqueue
+from storage.session import AsyncSession
 
 PREFIX = "round:"
 

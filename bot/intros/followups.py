@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.timing import outside_quiet_hours
 from bot.intros import texts
+from storage import events as event_queries
 from storage import intros as intro_queries
-from storage.models import Event, Intro, IntroState, Member, MemberStatus, Participant, Round
+from storage import meetings as meeting_queries
+from storage.models import Event, Intro, IntroState, Member, MemberStatus
 from storage.outbox import NewMessage, enqueue
+from storage.session import AsyncSession
 
 SILENT_ROUNDS = 3
 ANSWERABLE = (IntroState.INTRODUCED, IntroState.SAID_HI, IntroState.NOT_NOW)
@@ -75,37 +74,10 @@ async def send_followups(
 
 async def _answerable(session: AsyncSession, event: Event, now: datetime) -> tuple[list[Intro], list[_Due]]:
     """The event's intros not followed up yet, and of those the members to ask (or pause)."""
-    rows = (
-        await session.execute(
-            select(Intro, Member)
-            .join(Round, Round.id == Intro.round_id)
-            .join(Member, Member.id == Intro.member_id)
-            .where(Round.event_id == event.id, Intro.state.in_(ANSWERABLE), Intro.followup_sent_at.is_(None))
-            .order_by(Intro.id)
-        )
-    ).all()
-    groups: dict[int, list[Member]] = defaultdict(list)
-    for group_id, member in (
-        await session.execute(
-            select(Intro.group_id, Member)
-            .join(Member, Member.id == Intro.member_id)
-            .where(Intro.group_id.in_([intro.group_id for intro, _ in rows]))
-        )
-    ).all():
-        if group_id is not None:
-            groups[group_id].append(member)
+    rows = await intro_queries.not_followed_up(session, event.id, ANSWERABLE)
+    groups = await meeting_queries.members_by_group(session, {i.group_id for i, _ in rows if i.group_id is not None})
     silent = await intro_queries.silent_members(session, event.id, ANSWERABLE, now, SILENT_ROUNDS)
-    coming = set(
-        (
-            await session.scalars(
-                select(Participant.member_id).where(
-                    Participant.event_id == event.id,
-                    Participant.left_at.is_(None),
-                    Participant.rsvp.is_distinct_from("no"),
-                )
-            )
-        ).all()
-    )
+    coming = await event_queries.coming(session, event.id)
     due = []
     for intro, member in rows:
         assert intro.group_id is not None

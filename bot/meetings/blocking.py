@@ -8,15 +8,14 @@ which treats a group with a block inside it as closed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.meetings import booking
+from storage import intros as intro_queries
 from storage import meetings as queries
-from storage.models import Event, Intro, MeetingProposal, Member, OutboxMessage, OutboxStatus, ProposalState
+from storage import outbox, proposals
+from storage.models import Event, Member
+from storage.session import AsyncSession
 
 WHY = "it can't go ahead as planned."
 
@@ -32,11 +31,7 @@ async def after_block(session: AsyncSession, group_id: int, blocker: Member, now
         others = [m for m in await queries.group_members(session, group_id) if m.id != blocker.id]
         queued = await booking.cancel(session, meeting, event, now, WHY, others, rebook=False, also_file=[blocker])
         cancelled = True
-    await session.execute(
-        update(MeetingProposal)
-        .where(MeetingProposal.group_id == group_id, MeetingProposal.state.in_(booking.OPEN))
-        .values(state=ProposalState.CLOSED, updated_at=now)
-    )
+    await proposals.close_open(session, group_id, now)
     await _stop_followups(session, group_id, blocker, now)
     return queued, cancelled
 
@@ -44,13 +39,9 @@ async def after_block(session: AsyncSession, group_id: int, blocker: Member, now
 async def _stop_followups(session: AsyncSession, group_id: int, blocker: Member, now: datetime) -> None:
     """The blocker is not asked about them; the others still are (they may have met before the block, and
     their answer is the event's outcome)."""
-    query = select(Intro).where(Intro.group_id == group_id, Intro.member_id == blocker.id)
-    intros: Sequence[Intro] = (await session.scalars(query)).all()
-    for intro in intros:
-        if intro.followup_sent_at is None or intro.followup_sent_at > now:
-            intro.followup_sent_at = now  # the campaign's follow-up step does not ask either
-    keys = [f"followup:{intro.id}" for intro in intros]
-    if keys:
-        await session.execute(
-            delete(OutboxMessage).where(OutboxMessage.key.in_(keys), OutboxMessage.status == OutboxStatus.QUEUED)
-        )
+    intro = (await intro_queries.of_group(session, group_id)).get(blocker.id)
+    if intro is None:
+        return
+    if intro.followup_sent_at is None or intro.followup_sent_at > now:
+        intro.followup_sent_at = now  # the campaign's follow-up step does not ask either
+    await outbox.withdraw_queued(session, [f"followup:{intro.id}"])

@@ -12,34 +12,19 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.intros import texts as intro_texts
 from bot.meetings import calendar, timing
 from bot.meetings import texts as meeting_texts
+from storage import events as event_queries
 from storage import intros as intro_queries
 from storage import meetings as queries
-from storage.models import (
-    Event,
-    Intro,
-    IntroGroup,
-    Meeting,
-    MeetingPlace,
-    MeetingProposal,
-    MeetingSlot,
-    Member,
-    MemberStatus,
-    OutboxMessage,
-    OutboxStatus,
-    Participant,
-    ProposalState,
-    Round,
-)
+from storage import outbox, proposals
+from storage.models import Event, IntroGroup, Meeting, MeetingPlace, MeetingSlot, Member, MemberStatus
 from storage.outbox import NewMessage, enqueue
+from storage.session import AsyncSession
 
 REMINDER_BEFORE = timedelta(minutes=10)
-OPEN = (ProposalState.DRAFT, ProposalState.SENT)
+OPEN = proposals.OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +61,7 @@ async def load_group(session: AsyncSession, group_id: int, *, lock: bool) -> Gro
 
 
 async def _can_come(session: AsyncSession, event_id: int, members: Sequence[Member]) -> list[Member]:
-    if not members:
-        return []
-    rows = await session.execute(
-        select(Participant.member_id, Participant.left_at, Participant.rsvp).where(
-            Participant.event_id == event_id, Participant.member_id.in_([m.id for m in members])
-        )
-    )
-    away = {member_id for member_id, left_at, rsvp in rows.all() if left_at is not None or rsvp == "no"}
+    away = await event_queries.away(session, event_id, [m.id for m in members])
     return [m for m in members if m.id not in away and m.status != MemberStatus.LEFT]
 
 
@@ -174,11 +152,7 @@ async def book_or_move(
     except _Undo:
         return outcome, 0
     assert outcome.meeting is not None
-    await session.execute(
-        update(MeetingProposal)
-        .where(MeetingProposal.group_id == group.row.id, MeetingProposal.state.in_(OPEN))
-        .values(state=ProposalState.CLOSED, updated_at=now)
-    )
+    await proposals.close_open(session, group.row.id, now)
     queued = await announce(session, group, outcome.meeting, now, group_dm_platforms, moved=replaces is not None)
     return outcome, queued
 
@@ -224,7 +198,7 @@ async def announce(
             due = timing.for_member(recipient, event, now, meeting.starts_at)
             messages.append(_to(recipient, f"meeting:{meeting.id}:ok:{recipient.id}", confirm.to_dict(), event, due))
             messages.append(_to(recipient, f"meeting:{meeting.id}:ics:{recipient.id}", file.to_dict(), event, due))
-    intros = await _intros(session, group.row.id)
+    intros = await intro_queries.of_group(session, group.row.id)
     for member in members:
         others = group.others(member.id)
         if meeting.starts_at - REMINDER_BEFORE > now:
@@ -272,27 +246,14 @@ def _to(member: Member, key: str, payload: dict[str, object], event: Event, when
     )
 
 
-async def _intros(session: AsyncSession, group_id: int) -> dict[int, Intro]:
-    rows = (await session.scalars(select(Intro).where(Intro.group_id == group_id))).all()
-    return {intro.member_id: intro for intro in rows}
-
-
 async def cancel_quietly(session: AsyncSession, meeting: Meeting, now: datetime, why: str) -> None:
     """Release the seat and the time, and take back what was queued for it and not yet sent."""
     await queries.release(session, meeting, now, why)
-    await session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.key.like(f"meeting:{meeting.id}:%"), OutboxMessage.status == OutboxStatus.QUEUED
-        )
-    )
-    for intro in (await _intros(session, meeting.group_id)).values():
+    await outbox.withdraw_queued_starting(session, f"meeting:{meeting.id}:")
+    for intro in (await intro_queries.of_group(session, meeting.group_id)).values():
         if intro.followup_sent_at == meeting.ends_at and intro.followup_sent_at > now:
             intro.followup_sent_at = None  # its "did you meet?" had not gone yet: the day-after one asks instead
-            await session.execute(
-                delete(OutboxMessage).where(
-                    OutboxMessage.key == f"followup:{intro.id}", OutboxMessage.status == OutboxStatus.QUEUED
-                )
-            )
+            await outbox.withdraw_queued(session, [f"followup:{intro.id}"])
 
 
 async def cancel(
@@ -359,13 +320,5 @@ async def free_member(
         others = [m for m in await queries.group_members(session, meeting.group_id) if m.id != member.id]
         why = f"{member.display_name} can't make it." if named else "one of you can no longer come."
         queued += await cancel(session, meeting, event, now, why, others, rebook=len(others) >= 2)
-    groups = select(Intro.group_id).where(Intro.member_id == member.id)
-    query = update(MeetingProposal).where(MeetingProposal.group_id.in_(groups), MeetingProposal.state.in_(OPEN))
-    if event_id is not None:
-        query = query.where(MeetingProposal.group_id.in_(_groups_of_event(event_id)))
-    await session.execute(query.values(state=ProposalState.CLOSED, updated_at=now))
+    await proposals.close_open_of_member(session, member.id, event_id, now)
     return queued
-
-
-def _groups_of_event(event_id: int) -> Select[int]:
-    return select(IntroGroup.id).join(Round, Round.id == IntroGroup.round_id).where(Round.event_id == event_id)

@@ -13,12 +13,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import inspect, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.meetings import booking
+from storage import events as event_queries
 from storage import meetings as queries
-from storage.models import Event, Meeting, MeetingPlace, MeetingSeat, MeetingSlot
+from storage.models import Event, Meeting, MeetingPlace, MeetingSlot
+from storage.session import AsyncSession
 
 CLASH = "the event moved, and one of you has another meeting at the new time."
 
@@ -36,10 +35,9 @@ async def follow_event_move(
 ) -> int:
     """After ``event.starts_at`` was just set (and before anything flushed it): shift the event's slots and
     meetings from the old start to the new one. Returns how many messages were queued."""
-    history = inspect(event).attrs.starts_at.history
-    if not history.deleted:
+    old_start = event_queries.start_before_change(event)
+    if old_start is None:
         return 0
-    old_start = history.deleted[0]
     return await shift(session, event, old_start, event.starts_at, now, group_dm_platforms)
 
 
@@ -71,13 +69,7 @@ async def shift(
 
 async def _booked(session: AsyncSession, event_id: int, now: datetime) -> list[_Booked]:
     """The event's meetings still ahead (one that started or happened stays as it was)."""
-    rows = await session.execute(
-        select(Meeting, MeetingSeat.slot_id, MeetingSeat.place_id, MeetingSeat.seat)
-        .join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
-        .where(Meeting.event_id == event_id, Meeting.starts_at > now)
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
-    return [_Booked(meeting, slot_id, place_id, seat) for meeting, slot_id, place_id, seat in rows.all()]
+    return [_Booked(*row) for row in await queries.seated_ahead(session, event_id, now)]
 
 
 async def _rebook(

@@ -11,16 +11,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.errors import UserError
 from bot.meetings import booking, timing
 from bot.meetings import texts as meeting_texts
 from bot.views import is_over
 from storage import meetings as queries
+from storage import proposals as proposal_queries
 from storage.models import Meeting, MeetingAcceptance, MeetingProposal, MeetingSlot, MeetingState, Member, ProposalState
 from storage.outbox import NewMessage, enqueue
+from storage.session import AsyncSession
 
 CLOSED = "That proposal is no longer open."
 
@@ -38,13 +37,7 @@ async def open_draft(
     free = await booking.free_slots(session, group.event, group.member_ids, now, ignore=replaces)
     if not free:
         raise UserError(f"There's no free time left to meet at {group.event.name}, sorry.")
-    draft = await session.scalar(
-        select(MeetingProposal).where(
-            MeetingProposal.group_id == group.row.id,
-            MeetingProposal.proposer_id == member.id,
-            MeetingProposal.state == ProposalState.DRAFT,
-        )
-    )
+    draft = await proposal_queries.draft_of(session, group.row.id, member.id)
     if draft is None:
         draft = MeetingProposal(group_id=group.row.id, proposer_id=member.id, state=ProposalState.DRAFT, created_at=now)
         session.add(draft)
@@ -68,15 +61,7 @@ async def send(session: AsyncSession, group: booking.Group, proposal: MeetingPro
     slots = [s for s in await queries.slots_of(session, group.event.id) if s.id in ids and s.starts_at > now]
     if not slots:
         raise UserError("Pick at least one time first.")
-    await session.execute(
-        update(MeetingProposal)
-        .where(
-            MeetingProposal.group_id == group.row.id,
-            MeetingProposal.state == ProposalState.SENT,
-            MeetingProposal.id != proposal.id,
-        )
-        .values(state=ProposalState.CLOSED, updated_at=now)
-    )
+    await proposal_queries.close_other_sent(session, group.row.id, proposal.id, now)
     proposal.state, proposal.slot_ids, proposal.updated_at = ProposalState.SENT, [s.id for s in slots], now
     proposer = next(m for m in group.members if m.id == proposal.proposer_id)
     messages = [
@@ -118,14 +103,7 @@ async def accept(
         session.add(MeetingAcceptance(proposal_id=proposal.id, member_id=member.id, slot_id=slot.id))
         await session.flush()
     needed = {m.id for m in group.others(proposal.proposer_id)}
-    rows = await session.execute(
-        select(MeetingAcceptance.slot_id, MeetingAcceptance.member_id).where(
-            MeetingAcceptance.proposal_id == proposal.id
-        )
-    )
-    said_yes: dict[int, set[int]] = {}
-    for slot_id, member_id in rows.all():
-        said_yes.setdefault(slot_id, set()).add(member_id)
+    said_yes = await proposal_queries.acceptances(session, proposal.id)
     slots = [s for s in await queries.slots_of(session, group.event.id) if s.id in set(proposal.slot_ids)]
     agreed_on = [s for s in slots if needed <= said_yes.get(s.id, set()) and s.starts_at > now]
     # The time just pressed when everyone has taken it (so a member can pick another after one filled up),

@@ -8,14 +8,12 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.messages import Attachment, Message, MessageBuilder, bold, code, italic
 from bot.people import told_apart
 from bot.views import plural
 from storage import meetings as queries
-from storage.models import Event, Intro, Meeting, MeetingState
+from storage.models import Event
+from storage.session import AsyncSession
 
 COLUMNS = 8  # slots per block of the grid: about 60 characters wide
 NAME_WIDTH = 12
@@ -64,13 +62,7 @@ def _clip(name: str) -> str:
 
 async def numbers(session: AsyncSession, event_id: int, now: datetime) -> tuple[int, int]:
     """(meetings booked, meetings held): booked ones not cancelled; held, those over whose members said they met."""
-    live = (Meeting.event_id == event_id) & (Meeting.state == MeetingState.BOOKED)
-    booked = int(await session.scalar(select(func.count()).select_from(Meeting).where(live)) or 0)
-    met = select(Intro.group_id).where(Intro.met == "yes")
-    held_query = (
-        select(func.count()).select_from(Meeting).where(live, Meeting.ends_at <= now, Meeting.group_id.in_(met))
-    )
-    return booked, int(await session.scalar(held_query) or 0)
+    return await queries.booked_and_held(session, event_id, now)
 
 
 def _safe(value: str) -> str:

@@ -11,23 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.meetings import booking
 from bot.meetings.grid import GridSpec, PlaceSpec, SlotTime, slot_times
 from storage import meetings as queries
-from storage.models import (
-    Event,
-    IntroGroup,
-    Meeting,
-    MeetingPlace,
-    MeetingProposal,
-    MeetingSeat,
-    MeetingSlot,
-    ProposalState,
-    Round,
-)
+from storage import proposals
+from storage.models import Event, Meeting, MeetingPlace, MeetingSlot, ProposalState
+from storage.session import AsyncSession
 
 WHY = "the organisers changed the meeting times and places."
 
@@ -54,14 +43,9 @@ async def plan(session: AsyncSession, event: Event, spec: GridSpec) -> Change:
     drop_places = [p.id for key, p in by_name.items() if key not in names]
     places = [(by_name.get(p.name.casefold()), p) for p in spec.places]
     capacity = {old.id: new.capacity for old, new in places if old is not None}
-    rows = await session.execute(
-        select(Meeting, MeetingSeat.seat)
-        .join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
-        .where(Meeting.event_id == event.id)
-    )
     cancels = [
         meeting
-        for meeting, seat in rows.all()
+        for meeting, seat in await queries.seated(session, event.id)
         if meeting.slot_id in drop_slots
         or meeting.place_id in drop_places
         or (meeting.place_id in capacity and seat > capacity[meeting.place_id])
@@ -78,9 +62,9 @@ async def apply(session: AsyncSession, event: Event, change: Change, now: dateti
         # Its slot or place is gone (or the seat, with a lowered capacity): nothing is "free again".
         queued += await booking.cancel(session, meeting, event, now, WHY, tell, freed=False)
     if change.drop_slots:
-        await session.execute(delete(MeetingSlot).where(MeetingSlot.id.in_(change.drop_slots)))
+        await queries.drop_slots(session, change.drop_slots)
     if change.drop_places:
-        await session.execute(delete(MeetingPlace).where(MeetingPlace.id.in_(change.drop_places)))
+        await queries.drop_places(session, change.drop_places)
     for position, (place, spec) in enumerate(change.places):
         if place is None:
             place = MeetingPlace(event_id=event.id, name=spec.name, capacity=spec.capacity, position=position)
@@ -98,9 +82,7 @@ async def apply(session: AsyncSession, event: Event, change: Change, now: dateti
 async def _trim_proposals(session: AsyncSession, event: Event, now: datetime) -> None:
     """Open proposals keep only times that still exist; one left with none is closed."""
     remaining = {s.id for s in await queries.slots_of(session, event.id)}
-    groups = select(IntroGroup.id).join(Round, Round.id == IntroGroup.round_id).where(Round.event_id == event.id)
-    query = select(MeetingProposal).where(MeetingProposal.group_id.in_(groups), MeetingProposal.state.in_(booking.OPEN))
-    for proposal in (await session.scalars(query)).all():
+    for proposal in await proposals.open_of_event(session, event.id):
         kept = [slot_id for slot_id in proposal.slot_ids if slot_id in remaining]
         if kept != proposal.slot_ids:
             proposal.slot_ids, proposal.updated_at = kept, now

@@ -13,10 +13,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from storage import holdouts
 from storage.models import Holdout
+from storage.session import AsyncSession
 
 MIN_PERCENT, MAX_PERCENT = 5, 50
 SEED_LIMIT = 2**31  # seeds fit a 32-bit integer column everywhere

@@ -7,16 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.audience import members_of
 from bot.campaign.timing import outside_quiet_hours
 from bot.messages import Button, MessageBuilder, bold
 from storage import events as event_queries
 from storage import interests as poll_queries
-from storage.models import Event, InterestOption, MemberInterest, Participant
+from storage.models import Event, InterestOption, Participant
 from storage.outbox import NewMessage, enqueue
+from storage.session import AsyncSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +32,9 @@ async def plan(session: AsyncSession, event: Event, labels: list[str]) -> PollCh
     option (someone who left keeps their answers on file, but is not among the people the question is about)."""
     keep = {label.casefold() for label in labels}
     dropped: dict[str, int] = {}
-    current = select(Participant.member_id).where(Participant.event_id == event.id, Participant.left_at.is_(None))
     for option in await event_queries.options(session, event.id):
         if option.label.casefold() not in keep:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(MemberInterest)
-                .where(MemberInterest.option_id == option.id, MemberInterest.member_id.in_(current))
-            )
-            dropped[option.label] = int(count or 0)
+            dropped[option.label] = await poll_queries.choosers(session, event.id, option.id)
     return PollChange(tuple(labels), dropped)
 
 
@@ -54,16 +46,9 @@ async def apply(session: AsyncSession, event: Event, change: PollChange, now: da
     dropped = {o.id: o.label for k, o in existing.items() if k not in keep}
     affected: dict[int, list[str]] = {}
     if dropped:
-        for member_id, option_id in (
-            await session.execute(
-                select(MemberInterest.member_id, MemberInterest.option_id).where(
-                    MemberInterest.option_id.in_(list(dropped))
-                )
-            )
-        ).all():
+        for member_id, option_id in await poll_queries.choices_of(session, dropped):
             affected.setdefault(member_id, []).append(dropped[option_id])
-        await session.execute(delete(MemberInterest).where(MemberInterest.option_id.in_(list(dropped))))
-        await session.execute(delete(InterestOption).where(InterestOption.id.in_(list(dropped))))
+        await poll_queries.drop_options(session, dropped)
     for position, label in enumerate(change.labels):
         option = existing.get(label.casefold())
         if option is None:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import Event, InterestOption, Intro, Member, MemberInterest, Participant, Round
+from storage import events as event_queries
+from storage import interests as interest_queries
+from storage import intros as intro_queries
+from storage.models import Event
+from storage.session import AsyncSession
 
 STATUSES = ("active", "paused", "unreachable", "left")
 RSVPS = ("yes", "no", "unknown")
@@ -89,30 +90,12 @@ def _best_met(answers: list[str | None]) -> str:
 
 async def attendees(session: AsyncSession, event: Event) -> list[Attendee]:
     """Everyone who joined the event, in the order they joined (three queries, whatever the size)."""
-    rows = (
-        await session.execute(
-            select(Participant, Member)
-            .join(Member, Member.id == Participant.member_id)
-            .where(Participant.event_id == event.id)
-            .order_by(Participant.joined_at, Member.id)
-        )
-    ).all()
+    rows = await event_queries.participants_with_members(session, event.id)
     chosen: dict[int, list[str]] = defaultdict(list)
-    for member_id, label in (
-        await session.execute(
-            select(MemberInterest.member_id, InterestOption.label)
-            .join(InterestOption, InterestOption.id == MemberInterest.option_id)
-            .where(InterestOption.event_id == event.id)
-            .order_by(InterestOption.position)
-        )
-    ).all():
+    for member_id, label in await interest_queries.chosen_labels(session, event.id):
         chosen[member_id].append(label)
     met: dict[int, list[str | None]] = defaultdict(list)
-    for member_id, answer in (
-        await session.execute(
-            select(Intro.member_id, Intro.met).join(Round, Round.id == Intro.round_id).where(Round.event_id == event.id)
-        )
-    ).all():
+    for member_id, answer in await intro_queries.met_answers(session, event.id):
         met[member_id].append(answer)
     return [
         Attendee(

@@ -7,17 +7,16 @@ Reading, previewing and queuing are the broadcast service's (``bot.services.broa
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.intros import delivery_report
 from bot.services.broadcasts import CANCELLED, Draft, Preview, Sent, cancel, confirm, preview
-from storage.models import Broadcast, BroadcastState, CampaignStep, Event, OutboxMessage, OutboxStatus, StepStatus
+from storage import broadcasts as broadcast_queries
+from storage import schedule
+from storage.models import Event, OutboxStatus, StepStatus
+from storage.session import AsyncSession
 
 __all__ = ["BroadcastView", "Draft", "Preview", "Report", "Sent", "cancel", "confirm", "listed", "preview"]
 
@@ -48,40 +47,17 @@ class BroadcastView:
 async def listed(session: AsyncSession, event: Event) -> list[BroadcastView]:
     """The event's broadcasts, newest first, each with its delivery report (the organiser's own progress
     message is not counted: it is not a delivery to a member)."""
-    only_broadcasts = ~Broadcast.audience.startswith(delivery_report.PREFIX)  # a round's report is not one
-    rows = (
-        await session.scalars(
-            select(Broadcast)
-            .where(Broadcast.event_id == event.id, Broadcast.state == BroadcastState.CONFIRMED, only_broadcasts)
-            .order_by(Broadcast.id.desc())
-        )
-    ).all()
-    steps = {
-        step.key: step
-        for step in (
-            await session.scalars(
-                select(CampaignStep).where(CampaignStep.event_id == event.id, CampaignStep.kind == "broadcast")
-            )
-        ).all()
-    }
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for broadcast_id, status, number in (
-        await session.execute(
-            select(OutboxMessage.broadcast_id, OutboxMessage.status, func.count())
-            .where(
-                OutboxMessage.event_id == event.id,
-                OutboxMessage.broadcast_id.is_not(None),
-                OutboxMessage.key.not_like("%:progress"),
-            )
-            .group_by(OutboxMessage.broadcast_id, OutboxMessage.status)
-        )
-    ).all():
-        if broadcast_id is not None:
-            counts[broadcast_id][status] = number
+    rows = await broadcast_queries.confirmed_of(
+        session,
+        event.id,
+        except_audience_prefix=delivery_report.PREFIX,  # a round's report is not one
+    )
+    steps = {step.key: step for step in await schedule.steps_of_kind(session, event.id, "broadcast")}
+    counts = await broadcast_queries.delivery_tallies(session, event.id)
     zone = ZoneInfo(event.time_zone)
     views = []
     for row in rows:
-        tally = counts[row.id]
+        tally = counts.get(row.id, {})
         report = Report(
             tally.get(OutboxStatus.SENT, 0),
             tally.get(OutboxStatus.UNREACHABLE, 0),

@@ -13,13 +13,12 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot import parsing
 from bot.campaign.plan import AFTER_EVENT, PRE_EVENT, TITLES, steps_of
 from bot.campaign.timing import step_due
 from bot.errors import UserError
 from storage.models import CampaignStep, Event, StepStatus
+from storage.session import AsyncSession
 
 Action = Literal["move", "off", "on"]
 

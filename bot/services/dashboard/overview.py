@@ -7,13 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.stats import EventStats, event_stats
 from bot.views import local_start
 from storage import events as event_queries
-from storage.models import Event, Intro, IntroGroup, IntroState, Member, Round
+from storage import rounds as round_queries
+from storage.models import Event, IntroState
+from storage.session import AsyncSession
 
 GROUPS_SHOWN = 200  # per round; a page with thousands of groups helps nobody (the CSV has every attendee)
 
@@ -82,30 +81,18 @@ def group_reason(shared: list[str], roles: list[str], size: int) -> str:
 
 
 async def rounds(session: AsyncSession, event: Event) -> tuple[RoundView, ...]:
-    round_rows = (
-        await session.scalars(select(Round).where(Round.event_id == event.id).order_by(Round.number.desc()))
-    ).all()
+    round_rows = await round_queries.of_event_newest_first(session, event.id)
     if not round_rows:
         return ()
     ids = [r.id for r in round_rows]
-    groups = (
-        await session.scalars(select(IntroGroup).where(IntroGroup.round_id.in_(ids)).order_by(IntroGroup.id))
-    ).all()
-    intros = (
-        await session.execute(
-            select(Intro.round_id, Intro.group_id, Intro.state, Intro.reason, Member.display_name)
-            .join(Member, Member.id == Intro.member_id)
-            .where(Intro.round_id.in_(ids))
-            .order_by(Intro.member_id)
-        )
-    ).all()
+    groups = await round_queries.groups_of(session, ids)
     names: dict[int, list[str]] = defaultdict(list)
     left_out: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for round_id, group_id, state, reason, name in intros:
-        if group_id is not None:
-            names[group_id].append(name)
-        elif state == IntroState.LEFT_OUT:
-            left_out[round_id].append((name, reason or ""))
+    for placed in await round_queries.named_placements(session, ids):
+        if placed.group_id is not None:
+            names[placed.group_id].append(placed.name)
+        elif placed.state == IntroState.LEFT_OUT:
+            left_out[placed.round_id].append((placed.name, placed.reason or ""))
     by_round: dict[int, list[GroupView]] = defaultdict(list)
     for group in groups:
         view = GroupView(

@@ -8,8 +8,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.campaign.plan import steps_of
 from bot.charts import stats_png
 from bot.clock import Clock
@@ -22,6 +20,7 @@ from bot.stats import event_stats
 from storage import events as event_queries
 from storage.database import Database
 from storage.models import Event, Member
+from storage.session import AsyncSession
 
 
 @dataclass(frozen=True, slots=True)

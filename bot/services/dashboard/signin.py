@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.errors import IcebreakerError
@@ -26,6 +25,7 @@ from storage import dashboard as passes
 from storage import events as event_queries
 from storage.database import Database
 from storage.models import Member
+from storage.session import AsyncSession
 
 LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
