@@ -23,6 +23,7 @@ from bot.delivery import Delivery
 from bot.intros.solver_process import warm_up
 from bot.port import Platform
 from bot.ratelimit import SLACK_LIMITS, TELEGRAM_LIMITS
+from bot.retention import prune_inbox
 from bot.scheduler import Ticker
 from bot.services.dashboard.service import Dashboard
 from bot.services.dashboard.signin import DashboardLinks, signing_key
@@ -143,6 +144,7 @@ async def serve(
             metrics.set_connected(adapter.name, True)
     ticker = Ticker(seconds=settings.tick_seconds)
     ticker.every("campaign", lambda: _campaign_then_wake(campaign, wakeup))
+    ticker.every("inbox retention", lambda: prune_inbox(database, clock))  # any replica, several at once: safe
     ticker.start()
     # What boot built (modules, classes, the router, the adapters) lives as long as the process: keep it out of
     # every later garbage collection, whose full passes over it paused the loop for 100-400 ms in a round.

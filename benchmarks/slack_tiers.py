@@ -43,6 +43,7 @@ from storage.database import Database
 from storage.models import Member, OutboxMessage, OutboxStatus
 from tests.slack.signed import SECRET, Slack
 from tests.slack.stand_in import BOT_USER, TOKEN, SlackStandIn
+from tests.slack.test_tiers import match_now
 
 ORGANISER = Sender("slack", "UORGBENCH", "Olivia")
 
@@ -178,7 +179,7 @@ async def round_(url: str, members: int, replicas: int, scale: float) -> None:
         group = Replicas(database.url, api, replicas, scale)
         await group.start()
         core = group.cores[0]
-        await core.handle(Command(ORGANISER, "match", "now"))
+        await match_now(core, ORGANISER)
         async with database.read() as session:
             groups = await session.scalar(
                 select(func.count()).select_from(OutboxMessage).where(OutboxMessage.address_kind == "group")

@@ -68,9 +68,8 @@ class SharedBudget:
         account, per_chat = self._keys(platform, chat, is_group)
         if account is None and per_chat is None:
             return Slot(0.0)
-        now = self.now()
         async with self.database.transaction() as session:
-            turn = await ratebudget.reserve(session, now, account, per_chat, wait_for_chat=wait_for_chat)
+            turn = await ratebudget.reserve(session, self.now, account, per_chat, wait_for_chat=wait_for_chat)
         if turn.at is None:
             return Slot(0.0, turn.chat_free_at)
         return Slot(max(0.0, (turn.at - self.now()).total_seconds()))  # from now, after the transaction

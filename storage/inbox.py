@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -142,3 +142,25 @@ async def pending(session: AsyncSession) -> int:
     """Updates recorded but not yet handled."""
     rows = await session.scalars(select(InboxUpdate.id).where(InboxUpdate.status != InboxStatus.DONE))
     return len(rows.all())
+
+
+async def delete_handled(session: AsyncSession, handled_before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` rows handled before ``handled_before``, oldest first; returns how many went.
+
+    Only handled rows: one still queued or being handled is never touched. ``SKIP LOCKED`` on PostgreSQL: two
+    replicas pruning at once take different rows instead of waiting for each other (SQLite's single writer
+    serialises them). Once a row is gone its platform id can be recorded again, so the caller keeps rows for
+    longer than the platform retries an update.
+    """
+    doomed = (
+        select(InboxUpdate.id)
+        .where(InboxUpdate.status == InboxStatus.DONE, InboxUpdate.handled_at < handled_before)
+        .order_by(InboxUpdate.handled_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.id.in_(doomed.scalar_subquery())).returning(InboxUpdate.id),
+        execution_options={"synchronize_session": False},
+    )
+    return len(result.all())

@@ -577,6 +577,7 @@ class InboxUpdate(Base):
         UniqueConstraint("platform", "external_id", name="uq_inbox_platform_external_id"),
         Index("ix_inbox_pending", "status", "platform"),
         Index("ix_inbox_chat", "platform", "chat", "id"),
+        Index("ix_inbox_handled", "status", "handled_at"),  # retention: the oldest handled rows first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

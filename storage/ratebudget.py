@@ -36,23 +36,25 @@ async def _locked(session: AsyncSession, key: str, now: datetime) -> RateSlot:
 
 async def reserve(
     session: AsyncSession,
-    now: datetime,
+    clock: Callable[[], datetime],
     account: tuple[str, timedelta] | None,
     chat: tuple[str, timedelta] | None,
     *,
     wait_for_chat: bool,
 ) -> Turn:
     """Reserve one send under the account's interval and the chat's. With ``wait_for_chat`` false, a chat that
-    is not free by the account's turn reserves nothing (the outbox defers that row and sends others meanwhile)."""
-    overall = await _locked(session, account[0], now) if account else None
+    is not free by the account's turn reserves nothing (the outbox defers that row and sends others meanwhile).
+    ``clock`` is read once the rows are locked, as in ``reserve_all``."""
+    overall = await _locked(session, account[0], clock()) if account else None
+    chat_row = await _locked(session, chat[0], clock()) if chat else None
+    now = clock()
     at = max(overall.next_at, now) if overall else now
-    if chat is not None:
-        row = await _locked(session, chat[0], now)
-        if row.next_at > at:
+    if chat is not None and chat_row is not None:
+        if chat_row.next_at > at:
             if not wait_for_chat:
-                return Turn(None, row.next_at)
-            at = row.next_at
-        row.next_at = at + chat[1]
+                return Turn(None, chat_row.next_at)
+            at = chat_row.next_at
+        chat_row.next_at = at + chat[1]
     if overall is not None and account is not None:
         overall.next_at = max(overall.next_at, now) + account[1]
     return Turn(at)

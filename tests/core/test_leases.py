@@ -20,7 +20,7 @@ from bot.port import Delivered
 from bot.ratelimit import RateLimits
 from storage.database import Database
 from storage.models import OutboxMessage
-from storage.outbox import NewMessage, claim_due, enqueue
+from storage.outbox import NewMessage, claim_due, enqueue, recover
 
 
 @dataclass
@@ -128,6 +128,43 @@ async def test_a_live_slow_worker_keeps_its_rows(database: Database, clock: Manu
 async def _lease(database: Database) -> datetime | None:
     async with database.transaction() as session:
         return await session.scalar(select(OutboxMessage.lease_until))
+
+
+async def _lease_of(database: Database, key: str) -> datetime | None:
+    async with database.read() as session:
+        return await session.scalar(select(OutboxMessage.lease_until).where(OutboxMessage.key == key))
+
+
+async def test_a_stuck_worker_renews_only_its_own_rows_not_one_another_took(
+    database: Database, clock: ManualClock
+) -> None:
+    """A worker stuck on one send keeps renewing the rows of its batch. One that another worker took over is that
+    worker's to keep: if it dies too, the row must come back when its lease runs out, not be kept alive by the
+    stuck worker's renewals."""
+    await _queue(database, clock.now(), ("u1", "member"), ("u2", "member"))
+    stuck = GatedPlatform(gated={"u1"})
+    a = Delivery(database, {"console": stuck}, clock, worker_id="a", lease=timedelta(seconds=3))  # renewed each 1 s
+    first = asyncio.create_task(a.run_once(batch=10))
+    await stuck.reached.wait()
+    clock.advance(timedelta(seconds=0.5))
+    claimed = await _lease_of(database, "note:1")
+    async with asyncio.timeout(30):
+        while await _lease_of(database, "note:1") == claimed:  # noqa: ASYNC110 (a's renewal task)
+            await asyncio.sleep(0.02)
+    clock.advance(timedelta(seconds=10))  # a renewal just went by; before the next, a's leases have run out
+    async with database.transaction() as session:  # worker b takes u2 back, then dies
+        await recover(session, clock.now(), expired_only=True)
+        [taken] = await claim_due(session, clock.now(), 10, ["console"], "b", timedelta(seconds=6))
+    assert taken.address == "u2"
+    clock.advance(timedelta(seconds=7))  # past b's lease as well
+    await asyncio.sleep(1.5)  # a's renewals go on meanwhile
+    other = GatedPlatform()
+    c = Delivery(database, {"console": other}, clock, worker_id="c")
+    assert (await c.run_once())["sent"] == 1  # b's row came back
+    assert other.sent == ["u2"]
+    stuck.gate.set()
+    await first
+    assert stuck.sent == ["u1"]
 
 
 async def test_a_graceful_stop_finishes_the_send_in_hand_and_hands_back_the_rest(

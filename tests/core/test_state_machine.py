@@ -357,7 +357,8 @@ class Icebreaker(RuleBasedStateMachine):
         stale = []
         for group_id, members in groups.items():
             for member in members:
-                if all((min(member, o), max(member, o)) in met for o in members if o != member):
+                others = [o for o in members if o != member]  # an erased member's intro rows are gone
+                if others and all((min(member, o), max(member, o)) in met for o in others):
                     stale.append((member, group_id))
             met |= set(itertools.combinations(sorted(members), 2))
         return stale

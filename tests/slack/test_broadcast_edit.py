@@ -1,6 +1,6 @@
 """A broadcast preview's Edit on Slack: a modal prefilled with the draft (views.open with the press's trigger);
 its submission rewrites the same draft and shows the new preview in place of the old. Nothing is queued before
-Send, and an Edit on a preview that was sent or cancelled answers that it is out of date."""
+Send, and an Edit on a preview that was sent or cancelled says what became of it."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ async def test_edit_on_a_cancelled_preview_is_out_of_date(slack: Harness, sqlite
     await slack.slack.press(OLIVIA, edit, channel=dm, ts=preview["ts"])  # an old client still shows it
     await slack.settle()
     assert slack.api.calls_to("views.open") == []
-    assert "out of date" in visible_text(slack.api.posts_to(dm)[-1])
+    assert "You cancelled that broadcast" in visible_text(slack.api.posts_to(dm)[-1])
 
 
 async def test_a_refused_correction_leaves_the_draft_as_it_was(slack: Harness, sqlite_core: Core) -> None:

@@ -21,7 +21,7 @@ async def test_reservations_take_turns_one_interval_apart(database: Database) ->
         for n in range(30):
             async with replica.transaction() as session:
                 chat = (f"t:chat:{worker}-{n}", CHAT)
-                turn = await ratebudget.reserve(session, NOW, ("t", STEP), chat, wait_for_chat=False)
+                turn = await ratebudget.reserve(session, lambda: NOW, ("t", STEP), chat, wait_for_chat=False)
             turns.append(turn.at)
         return turns
 
@@ -37,10 +37,10 @@ async def test_reservations_take_turns_one_interval_apart(database: Database) ->
 
 async def test_a_busy_chat_is_deferred_or_waited_for(database: Database) -> None:
     async with database.transaction() as session:
-        first = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=False)
-        busy = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=False)
-        other = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:2", CHAT), wait_for_chat=False)
-        waited = await ratebudget.reserve(session, NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=True)
+        first = await ratebudget.reserve(session, lambda: NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=False)
+        busy = await ratebudget.reserve(session, lambda: NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=False)
+        other = await ratebudget.reserve(session, lambda: NOW, ("t", STEP), ("t:chat:2", CHAT), wait_for_chat=False)
+        waited = await ratebudget.reserve(session, lambda: NOW, ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=True)
     assert first.at == NOW
     assert busy.at is None and busy.chat_free_at == NOW + CHAT  # deferred, nothing reserved
     assert other.at == NOW + STEP  # the account's next turn was not taken by the deferred send
@@ -86,4 +86,15 @@ async def test_now_is_read_once_the_rows_are_locked(database: Database) -> None:
 
     async with database.transaction() as session:
         turn = await ratebudget.reserve_all(session, lambda: next(readings), [("s:T1:late", STEP)])
+    assert turn.at == NOW + CHAT * 5
+
+
+async def test_a_send_turn_reads_now_once_its_rows_are_locked(database: Database) -> None:
+    """The same for one send under the account's and its chat's limits (Telegram's path): the budget was last
+    used long ago, and the caller waited for the lock, so its turn is the moment it got the lock, not before."""
+    readings = iter([NOW, NOW, NOW + CHAT * 5])  # the two locks, then the reading once they are held
+    async with database.transaction() as session:
+        turn = await ratebudget.reserve(
+            session, lambda: next(readings), ("t", STEP), ("t:chat:1", CHAT), wait_for_chat=False
+        )
     assert turn.at == NOW + CHAT * 5

@@ -31,5 +31,5 @@ async def test_edit_shows_the_draft_as_a_command_to_copy(
         assert await session.scalar(select(func.count()).select_from(OutboxMessage).where(queued)) == 0
     pressed = stand_in.callback_update(OLIVIA, OLIVIA.id, shown["message_id"], send)  # an old client's Send
     assert texts(await telegram.deliver(pressed)) == [
-        "That preview is out of date (cancelled or replaced). Nothing was sent."
+        "You chose Edit on that preview, so nothing was sent from it. Send the changed /broadcast."
     ]

@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -142,6 +143,54 @@ async def test_sigkill_at_random_points_never_resends_silently(sqlite_database: 
         assert len(recorder.received) == before
     finally:
         await recorder.stop()
+
+
+async def test_three_replicas_on_postgresql_killed_in_turn_lose_nothing_and_never_resend_silently(
+    postgres_database: Database,
+) -> None:
+    """Three replicas pacing a 1,000-member broadcast by their shared budget (as in production); one of them is
+    SIGKILLed at each of four moments, each time a different one, and a fresh replica takes its place. The rows
+    it held come back when their lease runs out: claimed ones are sent by another replica, ones it was sending
+    are marked uncertain (they may have arrived), never sent again."""
+    await _queue(postgres_database, 1000)
+    recorder = Recorder()
+    url = await recorder.start()
+    workers = {f"w{n}": await _worker(postgres_database, url, f"w{n}", "shared-budget") for n in range(3)}
+    killed: list[str] = []
+    try:
+        for number, moment in enumerate((120, 330, 560, 780)):
+            while len(recorder.arrivals) < moment:  # noqa: ASYNC110 (the replicas are other processes)
+                await asyncio.sleep(0.005)
+            victim = sorted(name for name in workers if name not in killed)[number % 3]
+            workers[victim].send_signal(signal.SIGKILL)
+            await workers[victim].wait()
+            killed.append(victim)
+            replacement = f"r{number}"
+            workers[replacement] = await _worker(postgres_database, url, replacement, "shared-budget")
+        alive = [process for name, process in workers.items() if name not in killed]
+        results = await asyncio.wait_for(asyncio.gather(*(w.communicate() for w in alive)), timeout=240)
+    finally:
+        for process in workers.values():
+            if process.returncode is None:
+                process.kill()
+        await recorder.stop()
+    for worker, (_, err) in zip(alive, results, strict=True):
+        assert worker.returncode == 0, err.decode()[-2000:]
+    assert len(killed) == 4 and len(set(killed)) == 4  # each kill hit a different process
+    statuses = await _statuses(postgres_database)
+    uncertain = statuses.get("uncertain", 0)
+    assert set(statuses) <= {"sent", "uncertain"} and statuses.get("sent", 0) + uncertain == 1000
+    arrived = Counter(to for _, to in recorder.arrivals)  # what reached the platform, answered or not
+    async with postgres_database.read() as session:
+        rows = [(a, s) for a, s in (await session.execute(select(OutboxMessage.address, OutboxMessage.status))).all()]
+    lost = [address for address, status in rows if status == "sent" and arrived[address] == 0]
+    doubles = sum(copies - 1 for copies in arrived.values() if copies > 1)
+    never_arrived = sum(1 for address, status in rows if status == "uncertain" and arrived[address] == 0)
+    print(f"4 kills: {uncertain} rows uncertain ({never_arrived} of them never arrived), {doubles} doubles")
+    assert lost == []  # no row marked sent that did not reach the platform, no row left unfinished
+    assert all(arrived[address] == 1 for address, status in rows if status == "sent")
+    assert doubles <= uncertain  # a row sent twice is one the bot says may not have arrived, never a silent one
+    assert all(arrived[address] <= 1 for address, status in rows if status == "uncertain")  # never re-sent
 
 
 async def test_concurrent_upgrades_on_postgresql_take_turns(postgres_database: Database) -> None:
