@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import parsing
 from bot.commands import confirmations
+from bot.commands.answers import call_off_opt_ins
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros.outlook import intros_outlook
@@ -142,6 +143,7 @@ async def confirmed_leave(ctx: Context, event: Event, payload: dict[str, Any], c
     participant = await _membership(ctx, event)
     participant.left_at = ctx.clock.now()
     ctx.queued += await free_member(ctx.session, member, event.id, ctx.clock.now(), named=True)
+    await call_off_opt_ins(ctx, event, member)
     remaining = await event_queries.joined_by(ctx.session, member.id)
     others = [e for e in remaining if e.id != event.id]
     if member.current_event_id in (event.id, None):  # switched to another event since asking: it stays current
