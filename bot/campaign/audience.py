@@ -49,7 +49,15 @@ async def members_of(session: AsyncSession, event: Event, audience: str) -> Sequ
             )
         )
         if option is None:
-            raise UserError(f"{event.name} has no interest called “{label[:40]}”.")
+            labels = (
+                await session.scalars(
+                    select(InterestOption.label)
+                    .where(InterestOption.event_id == event.id)
+                    .order_by(InterestOption.position)
+                )
+            ).all()
+            known = f"Its poll's options: {', '.join(labels)}." if labels else "It has no interest poll yet."
+            raise UserError(f"{event.name} has no interest called “{label[:40]}”. {known} Nothing was sent.")
         query = query.where(Member.id.in_(select(MemberInterest.member_id).where(MemberInterest.option_id == option)))
     members: list[Member] = []
     async for partition in (await session.stream_scalars(query.execution_options(yield_per=PARTITION))).partitions():
