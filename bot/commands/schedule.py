@@ -44,19 +44,35 @@ async def schedule(ctx: Context, args: str) -> None:
     steps = {step.key: step for step in await steps_of(ctx.session, event.id)}
     if words:
         action = words[0].lower()
-        step = steps.get(words[1]) if len(words) > 1 else None
+        step = steps.get(words[1].lower()) if len(words) > 1 else None  # "Intros" is the intros step
         if action not in ("on", "off", "move") or step is None:
             raise UserError(
                 USAGE if step is not None or len(words) < 2 else f"No step called “{words[1][:30]}”. {USAGE}"
+            )
+        if action in ("on", "off") and len(words) != 2:  # "off intros reminder" turned off only the intros
+            raise UserError(
+                f"Turn one step {action} at a time, e.g. /schedule {action} {step.key}. Nothing was changed."
             )
         if step.status != StepStatus.PENDING:
             raise UserError(f"The {step.key} step has already {step.status}: only pending steps can change.")
         if action in ("on", "off"):
             step.enabled = action == "on"
         else:
-            offset = parsing.small_int(words[2], signed=True) if len(words) == 4 else None
-            if offset is None or not -60 <= offset <= 60 or step.day_offset is None:
+            if len(words) != 4:
                 raise UserError(USAGE)
+            if step.day_offset is None:  # set in hours before the start, not in days: it moves with the event
+                raise UserError(
+                    f"The {step.key} step is {in_words(None, None, step.minutes_before)} and moves with the event, "
+                    f"so it has no day to move. Turn it off with /schedule off {step.key}, or move the event "
+                    "with /move. Nothing was changed."
+                )
+            offset = parsing.small_int(words[2], signed=True)
+            if offset is None or not -60 <= offset <= 60:
+                raise UserError(
+                    f"“{words[2][:20]}” is not a number of days I can use: give -60 to 60 (negative: before the "
+                    f"event). Use /schedule move {step.key} DAYS HH:MM, e.g. /schedule move {step.key} -2 "
+                    f"{words[3][:5]}. Nothing was changed."
+                )
             at = parsing.event_time(words[3].zfill(5)).strftime("%H:%M")
             due = step_due(event.starts_at, event.time_zone, offset, at, None)
             if due <= ctx.clock.now():

@@ -17,3 +17,21 @@ async def test_a_broadcast_to_a_misspelt_interest_names_the_polls_options(talk: 
     assert "HR Tweetup London has no interest called “Hikking”." in refused
     assert "Its poll's options: Python, Recruiting, Hiking. Nothing was sent." in refused
     assert await snapshot(core.database) == before
+
+
+async def test_schedule_edits_read_strictly_and_say_why(talk: Talk, core: Core, code: str) -> None:
+    before = await snapshot(core.database)
+    # was: "No step called “Intros”"
+    assert "No step called" not in await talk.say(OLIVIA, "/schedule move Intros -6 09:00")
+    moved = await snapshot(core.database)
+    assert moved != before
+    # was: the intros turned off, the reminder left on, silently
+    refused = await talk.say(OLIVIA, "/schedule off intros reminder")
+    assert "Turn one step off at a time, e.g. /schedule off intros. Nothing was changed." in refused
+    # was: the general usage line, not saying that the lookout counts hours before the start
+    refused = await talk.say(OLIVIA, "/schedule move lookout -1 16:00")
+    assert "The lookout step is 2 hours before the start and moves with the event" in refused
+    # was: the general usage line, not saying which numbers of days are accepted
+    refused = await talk.say(OLIVIA, "/schedule move reminder 400 10:00")
+    assert "“400” is not a number of days I can use: give -60 to 60" in refused
+    assert await snapshot(core.database) == moved
