@@ -16,6 +16,7 @@ from bot.messages import Button, MessageBuilder, bold, text
 from bot.outcomes import draw
 from bot.views import date_only, local_start, plural
 from storage import events as event_queries
+from storage import members
 from storage.models import Event, MemberStatus, Participant
 
 WELCOME = (
@@ -142,6 +143,7 @@ async def confirmed_leave(ctx: Context, event: Event, payload: dict[str, Any], c
     member = ctx.require_member()
     participant = await _membership(ctx, event)
     participant.left_at = ctx.clock.now()
+    await members.withdraw_from_event(ctx.session, member, event.id)  # first: free_member's notices name them
     ctx.queued += await free_member(ctx.session, member, event.id, ctx.clock.now(), named=True)
     await call_off_opt_ins(ctx, event, member)
     remaining = await event_queries.joined_by(ctx.session, member.id)

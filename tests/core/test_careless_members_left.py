@@ -3,14 +3,18 @@ act on nothing, and nobody is introduced to them afterwards. Each test failed be
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.core import Core
+from bot.delivery import Delivery
 from bot.messages import Button, Message
 from storage.models import Intro, IntroState, OutboxMessage
 from tests.core.conftest import ALICE, BOB, OLIVIA
 from tests.core.test_rounds import _members_answer
-from tests.fakes import Talk
+from tests.fakes import RecordingPlatform, Talk
 
 PAIR = {"Alice": ["Python"], "Bob": ["Python"]}
 
@@ -78,10 +82,30 @@ async def test_an_intros_buttons_pressed_after_leaving_change_nothing(talk: Talk
     assert states == {IntroState.INTRODUCED}
 
 
-async def test_saying_hi_to_someone_who_left_does_not_name_them(talk: Talk, core: Core, code: str) -> None:
+async def test_saying_hi_to_someone_who_left_does_not_name_them(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
     await _members_answer(talk, code, PAIR)
     await talk.match_now(OLIVIA)
+    await Delivery(core.database, {"console": RecordingPlatform()}, clock).run_once()  # Bob has his intro
     await _leave(talk, ALICE)
     answer = await talk.press_button(BOB, await _queued_button(core, "bob", "hi"))
     assert "Alice" not in answer  # was: "I've noted that you said hi to Alice"
     assert "I've noted that you said hi." in answer
+
+
+async def test_an_intro_held_for_the_morning_does_not_go_out_after_a_member_left(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    await _members_answer(talk, code, PAIR)
+    clock.set(datetime(2026, 11, 23, 23, 0, tzinfo=UTC))  # quiet hours in London: the intros wait for 08:00
+    await talk.match_now(OLIVIA)
+    await _leave(talk, BOB)
+    clock.set(datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
+    platform = RecordingPlatform()
+    await Delivery(core.database, {"console": platform}, clock).run_once()
+    # was: at 08:00 Bob (told "No more introductions for it") got "Meet Alice!", and Alice "Meet Bob!"
+    assert not [t for t in platform.texts_to("bob") if "Meet Alice" in t]
+    assert not [t for t in platform.texts_to("alice") if "Meet Bob" in t]
+    edits = [m.plain_text() for delivered, m in platform.edits if delivered.chat_id == "olivia"]
+    assert any("all messages delivered or settled" in t for t in edits), edits  # the round's report still ends
