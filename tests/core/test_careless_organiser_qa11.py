@@ -35,3 +35,11 @@ async def test_schedule_edits_read_strictly_and_say_why(talk: Talk, core: Core, 
     refused = await talk.say(OLIVIA, "/schedule move reminder 400 10:00")
     assert "“400” is not a number of days I can use: give -60 to 60" in refused
     assert await snapshot(core.database) == moved
+
+
+async def test_an_unknown_command_suggests_the_one_it_is_a_slip_for(talk: Talk, code: str) -> None:
+    # was: "I don't know the command “brodcast”. Send /help …", and “” for a bare slash
+    assert "Did you mean /broadcast?" in await talk.say(OLIVIA, "/brodcast Doors open at 18:00")
+    assert "Did you mean /schedule?" in await talk.say(OLIVIA, "/shedule")
+    assert "Did you mean" not in await talk.say(OLIVIA, "/frobnicate")
+    assert await talk.say(OLIVIA, "/") == "Write a command after the slash, e.g. /help to see what I can do."
