@@ -3,6 +3,8 @@ changes nothing. Each test failed before its fix."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core import Core
 from tests.core.conftest import OLIVIA
 from tests.core.test_rounds import _members_answer
@@ -43,3 +45,28 @@ async def test_an_unknown_command_suggests_the_one_it_is_a_slip_for(talk: Talk, 
     assert "Did you mean /schedule?" in await talk.say(OLIVIA, "/shedule")
     assert "Did you mean" not in await talk.say(OLIVIA, "/frobnicate")
     assert await talk.say(OLIVIA, "/") == "Write a command after the slash, e.g. /help to see what I can do."
+
+
+@pytest.mark.parametrize(
+    ("line", "refusal"),
+    [
+        # was: a preview of the text "at tomorow 9am Drinks…" to everyone, now
+        ("/broadcast at tomorow 9am Drinks first!", "“tomorow” is not a date I can read."),
+        ("/broadcast to answered at tmrw 18:00 Drinks first!", "“tmrw” is not a date I can read."),
+        # was: scheduled for the first time, with "at 2026-11-25 10:00 Drinks first!" as the text
+        ("/broadcast at 2026-11-24 10:00 at 2026-11-25 10:00 Drinks first!", "That gives two times."),
+    ],
+)
+async def test_a_misspelt_or_doubled_broadcast_time_is_refused(
+    talk: Talk, core: Core, code: str, line: str, refusal: str
+) -> None:
+    await _members_answer(talk, code, {"Alice": ["Hiking"]})
+    before = await snapshot(core.database)
+    answer = await talk.say(OLIVIA, line)
+    assert refusal in answer and "Nothing was sent." in answer and "Preview" not in answer
+    assert await snapshot(core.database) == before
+
+
+async def test_prose_after_at_is_still_a_message(talk: Talk, core: Core, code: str) -> None:
+    await _members_answer(talk, code, {"Alice": ["Hiking"]})
+    assert "at last 10 of you signed up" in await talk.say(OLIVIA, "/broadcast at last 10 of you signed up")
