@@ -8,7 +8,7 @@ import pytest
 from bot.core import Core
 from tests.core.conftest import OLIVIA
 from tests.core.test_rounds import _members_answer
-from tests.fakes import Talk, snapshot
+from tests.fakes import Talk, person, snapshot
 
 
 async def test_a_broadcast_to_a_misspelt_interest_names_the_polls_options(talk: Talk, core: Core, code: str) -> None:
@@ -70,3 +70,14 @@ async def test_a_misspelt_or_doubled_broadcast_time_is_refused(
 async def test_prose_after_at_is_still_a_message(talk: Talk, core: Core, code: str) -> None:
     await _members_answer(talk, code, {"Alice": ["Hiking"]})
     assert "at last 10 of you signed up" in await talk.say(OLIVIA, "/broadcast at last 10 of you signed up")
+
+
+async def test_forget_tells_the_only_organiser_that_their_event_loses_its_organiser(talk: Talk, code: str) -> None:
+    asked = await talk.say(OLIVIA, "/forget")
+    # was: only "Your profile, interests, events and introductions will be deleted": the event was left with no one
+    assert "You are the only organiser of HR Tweetup London: nobody will be able to run its organiser" in asked
+
+
+async def test_forget_of_a_member_does_not_speak_of_organising(talk: Talk, code: str) -> None:
+    await talk.say(person("Alice"), f"/join {code}")
+    assert "only organiser" not in await talk.say(person("Alice"), "/forget")
