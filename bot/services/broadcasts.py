@@ -126,7 +126,13 @@ def parse_command(args: str) -> Draft:
             or at.group(1).lower().strip(",.") in _TIME_WORDS
             or _CLOCK.fullmatch(at.group(2) or "")  # "at tomorow 9am": a misspelt day before an hour
         ):
-            date, clock = _date_and_time(at.group(1), at.group(2) or "")
+            try:
+                date, clock = _date_and_time(at.group(1), at.group(2) or "")
+            except UserError as refusal:  # "At 6pm the doors open" read as a time: say how to send it as text
+                raise UserError(
+                    f"{refusal.message} (A message sent now cannot start with “at” and a time: start it another "
+                    "way, e.g. “Doors open at 6pm”.)"
+                ) from None
             rest, seen = rest[at.end() :], seen | {"at"}
             continue
         break

@@ -81,3 +81,10 @@ async def test_forget_tells_the_only_organiser_that_their_event_loses_its_organi
 async def test_forget_of_a_member_does_not_speak_of_organising(talk: Talk, code: str) -> None:
     await talk.say(person("Alice"), f"/join {code}")
     assert "only organiser" not in await talk.say(person("Alice"), "/forget")
+
+
+async def test_a_message_read_as_a_time_says_how_to_send_it(talk: Talk, core: Core, code: str) -> None:
+    await _members_answer(talk, code, {"Alice": ["Hiking"]})
+    refused = await talk.say(OLIVIA, "/broadcast At 6pm the doors open")
+    # was: only "“6pm” is not a date I can read…", with no way named to send a message that starts so
+    assert "A message sent now cannot start with “at” and a time" in refused and "Nothing was sent." in refused
