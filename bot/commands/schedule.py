@@ -28,7 +28,7 @@ from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import is_over, local_start, plural
 from storage import events as event_queries
 from storage import rounds
-from storage.models import Event, Participant, StepStatus
+from storage.models import CampaignStep, Event, Participant, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -88,6 +88,7 @@ async def schedule(ctx: Context, args: str) -> None:
                     f"start ({local_start(event)}). Use a positive number of days, "
                     f"e.g. /schedule move {step.key} 1 {at}."
                 )
+            await _keep_intros_first(ctx, event, step, due, list(steps.values()))
             step.day_offset, step.local_time, step.due_at = offset, at, due
     builder = MessageBuilder().line(bold(f"Campaign of {event.name}"), f" — the event: {local_start(event)}")
     zone = ZoneInfo(event.time_zone)
@@ -105,6 +106,32 @@ async def schedule(ctx: Context, args: str) -> None:
         )
     builder.line(italic("Change with /schedule off KEY, /schedule on KEY, /schedule move KEY DAYS HH:MM."))
     ctx.reply(builder.build())
+
+
+AFTER_INTROS = ("say_hi", "lookout")  # they ask about the introductions, so they come after them
+
+
+async def _keep_intros_first(
+    ctx: Context, event: Event, step: CampaignStep, due: datetime, steps: list[CampaignStep]
+) -> None:
+    """A move that puts "Have you said hi?" or "Look out for your match" before the introductions is refused:
+    they would run with nobody introduced yet (unless a round already went out with /match now)."""
+    if step.kind not in ("intros", *AFTER_INTROS) or await rounds.introduced_anyone(ctx.session, event.id):
+        return
+    waiting = [s for s in steps if s.enabled and s.status == StepStatus.PENDING and s.key != step.key]
+    if step.kind == "intros":
+        clash = [s for s in waiting if s.kind in AFTER_INTROS and s.due_at <= due]
+    else:
+        clash = [s for s in waiting if s.kind == "intros" and s.due_at >= due]
+    if clash:
+        zone = ZoneInfo(event.time_zone)
+        other = clash[0]
+        raise UserError(
+            f"That would put the {step.key} step {'after' if step.kind == 'intros' else 'before'} the "
+            f"{other.key} step ({other.due_at.astimezone(zone):%a %d %b %H:%M}), so "
+            f"{TITLES.get(other.kind if step.kind == 'intros' else step.kind, '')} would come before anyone was "
+            f"introduced. Move or turn off the {other.key} step first. Nothing was changed."
+        )
 
 
 def in_words(day_offset: int | None, local_time: str | None, minutes_before: int | None = None) -> str:

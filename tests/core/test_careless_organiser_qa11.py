@@ -88,3 +88,16 @@ async def test_a_message_read_as_a_time_says_how_to_send_it(talk: Talk, core: Co
     refused = await talk.say(OLIVIA, "/broadcast At 6pm the doors open")
     # was: only "“6pm” is not a date I can read…", with no way named to send a message that starts so
     assert "A message sent now cannot start with “at” and a time" in refused and "Nothing was sent." in refused
+
+
+async def test_the_intros_cannot_be_moved_after_the_steps_that_ask_about_them(
+    talk: Talk, core: Core, code: str
+) -> None:
+    before = await snapshot(core.database)
+    refused = await talk.say(OLIVIA, "/schedule move intros -2 09:00")  # was: moved after "Have you said hi?"
+    assert "That would put the intros step after the say_hi step (Mon 07 Dec 10:00)" in refused
+    assert "“Have you said hi?” would come before anyone was introduced." in refused
+    refused = await talk.say(OLIVIA, "/schedule move say_hi -8 10:00")
+    assert "That would put the say_hi step before the intros step (Thu 03 Dec 10:00)" in refused
+    assert await snapshot(core.database) == before
+    assert "Fri 04 Dec 10:00" in await talk.say(OLIVIA, "/schedule move intros -6 10:00")  # still before both
