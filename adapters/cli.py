@@ -185,13 +185,16 @@ def _run(settings: Settings) -> int:
     if settings.telegram_token is None and settings.slack_bot_token is None:
         print(NO_ADAPTER, file=sys.stderr)
         return 1
-    from adapters.runtime import PlatformUnreachable, serve
+    from adapters.runtime import CannotListen, PlatformUnreachable, serve
 
     try:
         asyncio.run(serve(settings))
-    except PlatformUnreachable as error:
+    except (PlatformUnreachable, CannotListen) as error:
         print(error, file=sys.stderr)
         return 1
+    except SettingsError as error:  # a platform's settings that only make sense together (Slack's HTTP mode)
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -150,6 +150,8 @@ class Shell:
             name = line[3:].strip()
             if not name:
                 return "Say who to be: /as alice"
+            if not console_sender(name).user_id:  # only invisible characters: no one a person could tell apart
+                return "Say who to be with a name I can see, e.g. /as alice."
             self.user = console_sender(name).display_name
             return f"You are now {self.user}."
         if line.isascii() and line.isdigit() and len(line) < 4:

@@ -92,6 +92,16 @@ class PlatformUnreachable(Exception):
         )
 
 
+class CannotListen(Exception):
+    """The HTTP server's address is taken (another process on ICEBREAKER_HTTP_PORT) or not ours to bind."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        super().__init__(
+            f"Could not listen on {host}:{port}: {error.strerror or error}. Stop what uses it, or set "
+            "ICEBREAKER_HTTP_PORT (or ICEBREAKER_HTTP_HOST) to a free one."
+        )
+
+
 async def serve(
     settings: Settings,
     *,
@@ -126,7 +136,11 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await http.start()
+    try:
+        await http.start()
+    except OSError as error:
+        await database.dispose()
+        raise CannotListen(settings.http_host, settings.http_port, error) from None
     for number, adapter in enumerate(adapters):
         try:
             await adapter.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -36,12 +37,20 @@ class Router:
     def button(self, action: str, handler: ButtonHandler) -> None:
         self.buttons[action] = handler
 
+    def _unknown(self, name: str) -> str:
+        """An unknown command: the one it is most likely a slip for, if any ("brodcast"), and where the list is."""
+        if not name.strip():
+            return "Write a command after the slash, e.g. /help to see what I can do."
+        close = difflib.get_close_matches(name, list(self.commands), n=1, cutoff=0.75)
+        hint = f" Did you mean /{close[0]}?" if close else ""
+        return f"I don't know the command “{name[:30]}”.{hint} Send /help to see what I can do."
+
     async def dispatch(self, ctx: Context, incoming: Incoming) -> None:
         if isinstance(incoming, Command):
             name = incoming.name.lower().lstrip("/")
             spec = self.commands.get(name)
             if spec is None:
-                raise UserError(f"I don't know the command “{name[:30]}”. Send /help to see what I can do.")
+                raise UserError(self._unknown(name))
             if self.before_command is not None:
                 await self.before_command(ctx, name)
             await spec.handler(ctx, incoming.args.strip())

@@ -6,10 +6,10 @@ import json
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Text, bindparam, cast, delete, literal, select
+from sqlalchemy import Text, bindparam, cast, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, MemberStatus, OutboxMessage, TimeZoneSource
+from storage.models import Broadcast, Member, MemberStatus, OutboxMessage, OutboxStatus, TimeZoneSource
 from storage.upsert import insert_skipping_existing
 
 NAME_LIMIT = 100
@@ -116,6 +116,29 @@ async def erase(session: AsyncSession, member: Member) -> None:
     named = cast(OutboxMessage.payload, Text).like(mention, escape="\\")
     await session.execute(delete(OutboxMessage).where(in_group | named))
     await session.execute(delete(Member).where(Member.id == member.id))
+
+
+async def withdraw_from_event(session: AsyncSession, member: Member, event_id: int) -> None:
+    """The member left the event: its messages still waiting to go out (intros held for the morning, say) are not
+    sent to them, nor to others when they name them. A round or broadcast counts one message fewer to deliver, so
+    its report still ends."""
+    mention = f'%["{_like(member.platform)}", "{_like(member.platform_user_id)}",%'
+    waiting = (
+        (OutboxMessage.event_id == event_id)
+        & (OutboxMessage.status == OutboxStatus.QUEUED)
+        & (
+            (OutboxMessage.member_id == member.id)
+            | ((OutboxMessage.address_kind == "member") & cast(OutboxMessage.payload, Text).like(mention, escape="\\"))
+        )
+    )
+    rows = (await session.execute(select(OutboxMessage.id, OutboxMessage.broadcast_id).where(waiting))).all()
+    for broadcast_id in {b for _, b in rows if b is not None}:
+        fewer = sum(1 for _, b in rows if b == broadcast_id)
+        await session.execute(
+            update(Broadcast).where(Broadcast.id == broadcast_id).values(total=Broadcast.total - fewer)
+        )
+    if rows:
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_([row_id for row_id, _ in rows])))
 
 
 def _like(value: str) -> str:

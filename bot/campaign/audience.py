@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.errors import UserError
 from storage import audience as audience_queries
+from storage import events as event_queries
 from storage import interests as interest_queries
 from storage.audience import Audience
 from storage.models import Event, Member
@@ -39,6 +40,8 @@ async def members_of(session: AsyncSession, event: Event, audience: str) -> Sequ
         label = audience.removeprefix("interest:").strip()
         option = await interest_queries.option_named(session, event.id, label)
         if option is None:
-            raise UserError(f"{event.name} has no interest called “{label[:40]}”.")
+            labels = [o.label for o in await event_queries.options(session, event.id)]
+            known = f"Its poll's options: {', '.join(labels)}." if labels else "It has no interest poll yet."
+            raise UserError(f"{event.name} has no interest called “{label[:40]}”. {known} Nothing was sent.")
         wanted = Audience(option_id=option)
     return await audience_queries.active_members(session, event.id, wanted)

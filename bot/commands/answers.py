@@ -16,20 +16,41 @@ from bot.matching import Group, match
 from bot.meetings.blocking import after_block
 from bot.messages import text
 from bot.parsing import small_int
+from storage import events as event_queries
 from storage import intros as intro_queries
-from storage.models import Block, Decline, Event, Intro, IntroGroup, IntroHistory, IntroState, Member, Round
+from storage.models import (
+    Block,
+    Decline,
+    Event,
+    Intro,
+    IntroGroup,
+    IntroHistory,
+    IntroState,
+    Member,
+    Participant,
+    Round,
+)
 from storage.outbox import NewMessage
 
 CLOSED = "That introduction is no longer open."
 NOBODY_ELSE = "partner declined; nobody else was free in this round"
 
 
-async def _mine(ctx: Context, group_value: str, *, introduced: bool = True) -> tuple[Intro, IntroGroup, list[Member]]:
+async def _mine(
+    ctx: Context, group_value: str, *, introduced: bool = True, after_leaving: bool = False
+) -> tuple[Intro, IntroGroup, list[Member]]:
     """The sender's intro in this group, the group (locked: answers of a group are taken one at a time), and the
-    other members. ``introduced``: the names are out; a group still waiting for opt-ins reveals nobody."""
+    other members. ``introduced``: the names are out; a group still waiting for opt-ins reveals nobody.
+    A member who left the event answers nothing of it (``after_leaving``: except a block, which protects them)."""
     member = ctx.require_member()
     group_id = small_int(group_value)
     group = await intro_queries.locked_group(ctx.session, group_id) if group_id is not None else None
+    if group is not None and not after_leaving:
+        round_row = await ctx.session.get(Round, group.round_id)
+        event = await ctx.session.get(Event, round_row.event_id) if round_row is not None else None
+        place = await event_queries.participant(ctx.session, event.id, member.id) if event is not None else None
+        if event is not None and place is not None and place.left_at is not None:
+            raise UserError(f"You've left {event.name}, so that introduction is closed. Nothing was changed.")
     if group is None or (introduced and group.state != "introduced"):
         raise UserError(CLOSED)
     rows = (
@@ -52,8 +73,50 @@ async def said_hi(ctx: Context, value: str) -> None:
         ctx.reply(text("Already noted: you said hi. 👋"))
         return
     intro.state, intro.updated_at = IntroState.SAID_HI, ctx.clock.now()
-    names = ", ".join(other.display_name for other in others)
-    ctx.reply(text(f"Lovely! I've noted that you said hi to {names}. Enjoy the conversation."))
+    names = ", ".join(other.display_name for other in await _still_in(ctx, intro, others))
+    ctx.reply(text(f"Lovely! I've noted that you said hi{' to ' + names if names else ''}. Enjoy the conversation."))
+
+
+async def _still_in(ctx: Context, intro: Intro, others: list[Member]) -> list[Member]:
+    """Of the others, those still in the intro's event: someone who left is not named in a later message."""
+    event = await _event_of(ctx, intro)
+    query = select(Participant.member_id).where(
+        Participant.event_id == event.id,
+        Participant.member_id.in_([other.id for other in others]),
+        Participant.left_at.is_(None),
+    )
+    staying = set((await ctx.session.scalars(query)).all())
+    return [other for other in others if other.id in staying]
+
+
+async def call_off_opt_ins(ctx: Context, event: Event, member: Member) -> None:
+    """A member leaving the event: each of their groups still waiting for opt-ins goes on without them, as if they
+    had said no (the others are told only that their possible match can't make it, and matched again), so nobody
+    is introduced to someone who left, nor they to anyone."""
+    query = (
+        select(Intro)
+        .join(IntroGroup, IntroGroup.id == Intro.group_id)
+        .join(Round, Round.id == IntroGroup.round_id)
+        .where(
+            Round.event_id == event.id,
+            Intro.member_id == member.id,
+            IntroGroup.state == "proposed",
+            Intro.state.in_((IntroState.PROPOSED, IntroState.ACCEPTED)),
+        )
+    )
+    for intro in (await ctx.session.scalars(query)).all():
+        group = await intro_queries.locked_group(ctx.session, intro.group_id) if intro.group_id else None
+        if group is None:
+            continue
+        others = (
+            await ctx.session.scalars(
+                select(Member)
+                .join(Intro, Intro.member_id == Member.id)
+                .where(Intro.group_id == group.id, Member.id != member.id)
+            )
+        ).all()
+        intro.state, intro.updated_at = IntroState.DECLINED, ctx.clock.now()
+        await _dissolve(ctx, event, intro, group, list(others))
 
 
 async def not_now(ctx: Context, value: str) -> None:
@@ -64,7 +127,7 @@ async def not_now(ctx: Context, value: str) -> None:
 
 
 async def never_again(ctx: Context, value: str) -> None:
-    intro, _, others = await _mine(ctx, value)
+    intro, _, others = await _mine(ctx, value, after_leaving=True)
     for other in others:
         if await ctx.session.get(Block, (intro.member_id, other.id)) is None:
             ctx.session.add(Block(member_id=intro.member_id, blocked_id=other.id, created_at=ctx.clock.now()))

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import parsing
 from bot.commands import confirmations
+from bot.commands.answers import call_off_opt_ins
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros.outlook import intros_outlook
@@ -15,6 +16,7 @@ from bot.messages import Button, MessageBuilder, bold, text
 from bot.outcomes import draw
 from bot.views import date_only, local_start, plural
 from storage import events as event_queries
+from storage import members
 from storage.models import Event, MemberStatus, Participant
 
 WELCOME = (
@@ -141,7 +143,9 @@ async def confirmed_leave(ctx: Context, event: Event, payload: dict[str, Any], c
     member = ctx.require_member()
     participant = await _membership(ctx, event)
     participant.left_at = ctx.clock.now()
+    await members.withdraw_from_event(ctx.session, member, event.id)  # first: free_member's notices name them
     ctx.queued += await free_member(ctx.session, member, event.id, ctx.clock.now(), named=True)
+    await call_off_opt_ins(ctx, event, member)
     remaining = await event_queries.joined_by(ctx.session, member.id)
     others = [e for e in remaining if e.id != event.id]
     if member.current_event_id in (event.id, None):  # switched to another event since asking: it stays current

@@ -23,6 +23,7 @@ from storage.models import (
     DashboardPass,
     Decline,
     Event,
+    EventOrganiser,
     Intro,
     IntroHistory,
     Member,
@@ -160,6 +161,16 @@ async def forget(ctx: Context, args: str) -> None:
         return
     builder = MessageBuilder().line(bold("Erase everything I know about you?"))
     builder.line("Your profile, interests, events and introductions will be deleted. This cannot be undone.")
+    alone = [
+        event.name
+        for event in await event_queries.organised_by(ctx.session, ctx.member.id)
+        if await ctx.session.scalar(select(func.count()).where(EventOrganiser.event_id == event.id)) == 1
+    ]
+    if alone:  # the event goes on without anyone who may run its commands: say so before, not after
+        builder.line(
+            f"You are the only organiser of {', '.join(alone)}: nobody will be able to run its organiser "
+            "commands (its campaign goes on by itself)."
+        )
     builder.buttons(Button("Yes, erase me", "forget", CONFIRM), Button("No, keep me", "forget", KEEP))
     ctx.reply(builder.build())
 

@@ -28,7 +28,7 @@ from bot.messages import MessageBuilder, bold, italic, text
 from bot.views import is_over, local_start, plural
 from storage import events as event_queries
 from storage import rounds
-from storage.models import Event, Participant, StepStatus
+from storage.models import CampaignStep, Event, Participant, StepStatus
 
 USAGE = (
     "Use /schedule to see the campaign, /schedule off KEY or /schedule on KEY, "
@@ -44,19 +44,35 @@ async def schedule(ctx: Context, args: str) -> None:
     steps = {step.key: step for step in await steps_of(ctx.session, event.id)}
     if words:
         action = words[0].lower()
-        step = steps.get(words[1]) if len(words) > 1 else None
+        step = steps.get(words[1].lower()) if len(words) > 1 else None  # "Intros" is the intros step
         if action not in ("on", "off", "move") or step is None:
             raise UserError(
                 USAGE if step is not None or len(words) < 2 else f"No step called “{words[1][:30]}”. {USAGE}"
+            )
+        if action in ("on", "off") and len(words) != 2:  # "off intros reminder" turned off only the intros
+            raise UserError(
+                f"Turn one step {action} at a time, e.g. /schedule {action} {step.key}. Nothing was changed."
             )
         if step.status != StepStatus.PENDING:
             raise UserError(f"The {step.key} step has already {step.status}: only pending steps can change.")
         if action in ("on", "off"):
             step.enabled = action == "on"
         else:
-            offset = parsing.small_int(words[2], signed=True) if len(words) == 4 else None
-            if offset is None or not -60 <= offset <= 60 or step.day_offset is None:
+            if len(words) != 4:
                 raise UserError(USAGE)
+            if step.day_offset is None:  # set in hours before the start, not in days: it moves with the event
+                raise UserError(
+                    f"The {step.key} step is {in_words(None, None, step.minutes_before)} and moves with the event, "
+                    f"so it has no day to move. Turn it off with /schedule off {step.key}, or move the event "
+                    "with /move. Nothing was changed."
+                )
+            offset = parsing.small_int(words[2], signed=True)
+            if offset is None or not -60 <= offset <= 60:
+                raise UserError(
+                    f"“{words[2][:20]}” is not a number of days I can use: give -60 to 60 (negative: before the "
+                    f"event). Use /schedule move {step.key} DAYS HH:MM, e.g. /schedule move {step.key} -2 "
+                    f"{words[3][:5]}. Nothing was changed."
+                )
             at = parsing.event_time(words[3].zfill(5)).strftime("%H:%M")
             due = step_due(event.starts_at, event.time_zone, offset, at, None)
             if due <= ctx.clock.now():
@@ -72,6 +88,7 @@ async def schedule(ctx: Context, args: str) -> None:
                     f"start ({local_start(event)}). Use a positive number of days, "
                     f"e.g. /schedule move {step.key} 1 {at}."
                 )
+            await _keep_intros_first(ctx, event, step, due, list(steps.values()))
             step.day_offset, step.local_time, step.due_at = offset, at, due
     builder = MessageBuilder().line(bold(f"Campaign of {event.name}"), f" — the event: {local_start(event)}")
     zone = ZoneInfo(event.time_zone)
@@ -89,6 +106,32 @@ async def schedule(ctx: Context, args: str) -> None:
         )
     builder.line(italic("Change with /schedule off KEY, /schedule on KEY, /schedule move KEY DAYS HH:MM."))
     ctx.reply(builder.build())
+
+
+AFTER_INTROS = ("say_hi", "lookout")  # they ask about the introductions, so they come after them
+
+
+async def _keep_intros_first(
+    ctx: Context, event: Event, step: CampaignStep, due: datetime, steps: list[CampaignStep]
+) -> None:
+    """A move that puts "Have you said hi?" or "Look out for your match" before the introductions is refused:
+    they would run with nobody introduced yet (unless a round already went out with /match now)."""
+    if step.kind not in ("intros", *AFTER_INTROS) or await rounds.introduced_anyone(ctx.session, event.id):
+        return
+    waiting = [s for s in steps if s.enabled and s.status == StepStatus.PENDING and s.key != step.key]
+    if step.kind == "intros":
+        clash = [s for s in waiting if s.kind in AFTER_INTROS and s.due_at <= due]
+    else:
+        clash = [s for s in waiting if s.kind == "intros" and s.due_at >= due]
+    if clash:
+        zone = ZoneInfo(event.time_zone)
+        other = clash[0]
+        raise UserError(
+            f"That would put the {step.key} step {'after' if step.kind == 'intros' else 'before'} the "
+            f"{other.key} step ({other.due_at.astimezone(zone):%a %d %b %H:%M}), so "
+            f"{TITLES.get(other.kind if step.kind == 'intros' else step.kind, '')} would come before anyone was "
+            f"introduced. Move or turn off the {other.key} step first. Nothing was changed."
+        )
 
 
 def in_words(day_offset: int | None, local_time: str | None, minutes_before: int | None = None) -> str:

@@ -41,6 +41,7 @@ YIELD_EVERY = 1000  # recipients whose messages are built between two turns of t
 _TO = re.compile(r"to\s+(interest:\"[^\"]*\"|\S+)(?:\s+|$)", re.I)
 _AT = re.compile(r"at\s+(\S+)(?:\s+(\S+))?(?:\s+|$)", re.I)
 _PROSE_END = tuple(":,;.!?…")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?:am|pm)?|\d{1,2}(?:am|pm)", re.I)  # an hour: "09:00", "9am", "9:30pm"
 _TIME_WORDS = frozenset(
     {"today", "tonight", "tomorrow", "noon", "midnight", "morning", "afternoon", "evening", "next", "this"}
     | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -122,11 +123,24 @@ def parse_command(args: str) -> Draft:
             rest, seen = rest[to.end() :], seen | {"to"}
             continue
         at = _AT.match(rest) if "at" not in seen else None
-        if at is not None and (at.group(1)[:1].isdigit() or at.group(1).lower().strip(",.") in _TIME_WORDS):
-            date, clock = _date_and_time(at.group(1), at.group(2) or "")
+        if at is not None and (
+            at.group(1)[:1].isdigit()
+            or at.group(1).lower().strip(",.") in _TIME_WORDS
+            or _CLOCK.fullmatch(at.group(2) or "")  # "at tomorow 9am": a misspelt day before an hour
+        ):
+            try:
+                date, clock = _date_and_time(at.group(1), at.group(2) or "")
+            except UserError as refusal:  # "At 6pm the doors open" read as a time: say how to send it as text
+                raise UserError(
+                    f"{refusal.message} (A message sent now cannot start with “at” and a time: start it another "
+                    "way, e.g. “Doors open at 6pm”.)"
+                ) from None
             rest, seen = rest[at.end() :], seen | {"at"}
             continue
         break
+    again = _AT.match(rest) if "at" in seen else None
+    if again is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", again.group(1)):
+        raise UserError("That gives two times. Give one “at YYYY-MM-DD HH:MM”. Nothing was sent.")
     body = rest.strip()
     if not body:
         raise UserError(USAGE)

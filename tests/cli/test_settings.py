@@ -105,3 +105,40 @@ def test_run_without_a_platform_is_one_line_naming_the_variables(tmp_path: Path)
     for name in ("ICEBREAKER_TELEGRAM_TOKEN", "ICEBREAKER_SLACK_BOT_TOKEN", "ICEBREAKER_SLACK_APP_TOKEN"):
         assert name in lines[0]
     assert not list(tmp_path.iterdir())  # nothing started: no database file left behind
+
+
+def _run_once(tmp_path: Path, settings: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("ICEBREAKER_")}
+        | settings
+        | {
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_busy_http_port_at_start_up_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:  # another process (a shell serving the dashboard, say) holds the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run_once(tmp_path, {"ICEBREAKER_TELEGRAM_TOKEN": "123:abc", "ICEBREAKER_HTTP_PORT": str(port)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout  # was: OSError: [Errno 98] Address already in use
+    assert f"Could not listen on 127.0.0.1:{port}" in result.stderr and "ICEBREAKER_HTTP_PORT" in result.stderr
+
+
+def test_slack_without_its_signing_secret_at_start_up_is_one_clear_line(tmp_path: Path) -> None:
+    result = _run_once(tmp_path, {"ICEBREAKER_SLACK_BOT_TOKEN": "xoxb-1", "ICEBREAKER_HTTP_PORT": "0"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout  # was: a traceback ending in SettingsError
+    assert "ICEBREAKER_SLACK_SIGNING_SECRET is required in HTTP mode" in result.stderr

@@ -52,3 +52,11 @@ async def test_a_number_after_a_refusal_does_not_press_an_older_message(
     assert "There is no button 1 on your last message with buttons." in await lines("1")
     async with sqlite_database.transaction() as session:
         assert (await session.scalars(select(MemberInterest))).all() == []  # Python was not toggled on
+
+
+async def test_an_invisible_name_in_as_is_refused(sqlite_database: Database, clock: ManualClock) -> None:
+    run = ShellRun.start(sqlite_database, clock)
+    refused = await run.lines("/as \u200b\u200b")  # was: "You are now ." and a user whose id is empty
+    assert "Say who to be with a name I can see, e.g. /as alice." in refused
+    assert "You are now" not in refused
+    assert run.shell.user == "Olivia"  # still who they were

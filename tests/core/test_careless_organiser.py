@@ -80,7 +80,7 @@ async def test_the_schedule_reads_in_words_and_refuses_a_pre_event_step_after_th
     refused = await talk.say(OLIVIA, "/schedule move intros 2 09:00")  # was: moved after the follow-up, silently
     assert "The intros step comes before the event, but 2 days after, 09:00 is after its start" in refused
     assert "intros  Introductions (7 days before, 10:00)  [pending]" in await talk.say(OLIVIA, "/schedule")
-    assert "(2 days before, 09:00)" in await talk.say(OLIVIA, "/schedule move intros -2 09:00")
+    assert "(5 days before, 09:00)" in await talk.say(OLIVIA, "/schedule move intros -5 09:00")
     early = await talk.say(OLIVIA, "/schedule move followup 0 09:00")  # was: "did you make it?" 9 hours before
     assert "The followup step is about the event itself, but the day of the event, 09:00 is not after" in early
     assert "followup  “Did you meet?” and feedback (1 day after, 10:00)" in await talk.say(OLIVIA, "/schedule")
