@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from .dense import PairScores, dense_graph
 from .scoring import Adjacency, Instance
-from .sparse import Windows, sparse_graph
+from .sparse import PairTable, Windows, sparse_graph
 
 DENSE_LIMIT = 400  # up to this many members every allowed pair is an edge
 MID_LIMIT = 3000  # up to this many members every pair is scored (``dense``)
@@ -44,6 +44,7 @@ class CandidateGraph:
     n: int
     adj: Adjacency  # neighbour -> points, symmetric
     scores: PairScores | None = None  # every pair's points, where the event is small enough to score them all
+    table: PairTable | None = None  # prices arrays of pairs, where the graph is sparse
 
     def edges(self) -> list[tuple[int, int, int]]:
         """(u, v, points) with u < v, in a deterministic order."""
@@ -95,4 +96,5 @@ def build_graph(
         return CandidateGraph(n, adj, scores)
     lean = sparsity(n)
     windows = Windows(lean.single_window, lean.pair_window, lean.single_interests)
-    return CandidateGraph(n, sparse_graph(inst, rng, windows, lean.keep, extra))
+    adj, table = sparse_graph(inst, rng, windows, lean.keep, extra)
+    return CandidateGraph(n, adj, table=table)

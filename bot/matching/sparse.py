@@ -69,6 +69,13 @@ class PairTable:
             ok &= f[at] != key
         return ok
 
+    def allowed_points(self, u: Ints, v: Ints) -> Ints:
+        """``Instance.allowed_points`` of each pair: its points, or -1 where it is not allowed."""
+        ok = (u != v) & self.allowed(u, v)
+        out = np.full(len(u), -1, dtype=np.int64)
+        out[ok] = self.points(u[ok], v[ok])
+        return out
+
     def points(self, u: Ints, v: Ints) -> Ints:
         """``Instance.ipoints`` of each pair."""
         out = np.empty(len(u), dtype=np.int64)
@@ -214,8 +221,11 @@ def adjacency(n: int, keys: Ints, w: Ints) -> Adjacency:
     return [dict(zip(dst[bounds[x] : bounds[x + 1]], pts[bounds[x] : bounds[x + 1]], strict=True)) for x in range(n)]
 
 
-def sparse_graph(inst: Instance, rng: random.Random, lean: Windows, keep: int, extra: int) -> Adjacency:
-    """Windows, pruned to each member's ``keep`` best links, plus ``extra`` random links each."""
+def sparse_graph(
+    inst: Instance, rng: random.Random, lean: Windows, keep: int, extra: int
+) -> tuple[Adjacency, PairTable]:
+    """Windows, pruned to each member's ``keep`` best links, plus ``extra`` random links each;
+    and the table that priced them (for pricing more pairs later)."""
     n = inst.n
     sig, points = signatures(inst)
     table = PairTable(inst, sig, points)
@@ -224,4 +234,5 @@ def sparse_graph(inst: Instance, rng: random.Random, lean: Windows, keep: int, e
     keys, w = keys[kept], w[kept]
     more = random_edges(table, rng, extra)
     more = more[~np.isin(more, keys)]
-    return adjacency(n, np.concatenate([keys, more]), np.concatenate([w, table.points(more // n, more % n)]))
+    w = np.concatenate([w, table.points(more // n, more % n)])
+    return adjacency(n, np.concatenate([keys, more]), w), table
