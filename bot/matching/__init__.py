@@ -37,6 +37,8 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from .graph import build_graph
 from .groups import exact_partition, form_groups
 from .placer import Placer
@@ -52,6 +54,7 @@ from .scoring import (
     priority_bonus,
     tz_distance,
 )
+from .screening import Ints
 from .solver import solve_matching
 from .types import Candidate, Group, LeftOut, LeftOutKind, MatchResult, PastMeeting, Rules
 
@@ -109,8 +112,16 @@ def match(
     def solve(adj: Adjacency) -> list[int]:
         return solve_matching(adj, len(adj) <= exact_limit)
 
+    prices = None
+    if graph.table is not None:
+        table, prio_a = graph.table, np.array(prio, dtype=np.int64)
+
+        def prices(u: Ints, v: Ints) -> Ints:
+            w = table.allowed_points(u, v)
+            return np.where(w < 0, w, w + bonus * (prio_a[u] + prio_a[v]))
+
     cap = [inst.cap_points(u) + bonus * (prio[u] + 1) for u in range(n)]
-    mate = solve_matching(wadj, n <= exact_limit, pair_weight_of, cap)
+    mate = solve_matching(wadj, n <= exact_limit, pair_weight_of, cap, prices)
     groups, _ = form_groups(inst, graph.adj, mate, solve, rng)
     placer = Placer(inst, graph.adj, groups, rng)
     placer.place(allow_repeats=False)
