@@ -1,19 +1,25 @@
 """The numpy build of the sparse candidate graph (``bot.matching.sparse``) against a
 step-by-step reference: the same edges, the same points and each node's neighbours in
 the same order (the local search breaks ties by that order), on random events with
-blocks, history, roles, platforms and time zones."""
+blocks, history, roles, platforms and time zones; and the bulk screening of the local
+search (``bot.matching.screening``) against the one-node chain search it stands in for."""
 
 from __future__ import annotations
 
 import itertools
 import random
 from datetime import UTC, datetime
+from functools import partial
+from operator import itemgetter
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.matching import Candidate, PastMeeting, Rules
 from bot.matching.scoring import Adjacency, Instance
+from bot.matching.screening import hopeful
+from bot.matching.solver import CHAIN_WIDTH, _best_chain, _ranked_arrays, greedy_matching
 from bot.matching.sparse import MAX_PAIRED_INTERESTS, SKIP_FACTOR, Windows, sparse_graph
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -116,3 +122,31 @@ def test_members_without_interests_get_only_random_links() -> None:
     adj, _ = sparse_graph(inst, random.Random(0), Windows(4, 4, 2), 8, 3)
     assert sum(len(nb) for nb in adj) // 2 == 3 * len(cands)
     assert adj == reference(inst, random.Random(0), Windows(4, 4, 2), 8, 3)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.integers(0, 2**32), st.floats(0.0, 0.5))
+def test_screening_agrees_with_the_chain_search(seed: int, unmatched: float) -> None:
+    """``screening.hopeful`` says yes exactly where ``solver._best_chain`` finds a gain,
+    for the same matching (greedy, with some pairs undone so that chains can end free)."""
+    inst, rnd = event(seed)
+    adj, table = sparse_graph(inst, random.Random(rnd.getrandbits(32)), Windows(3, 3, 2), 4, 2)
+    mate = greedy_matching(adj)
+    for u in range(inst.n):
+        v = mate[u]
+        if v > u and rnd.random() < unmatched:
+            mate[u] = mate[v] = -1
+    top = [max(nb.values(), default=0) for nb in adj]
+    cap = [inst.cap_points(u) for u in range(inst.n)]
+    ranked = [sorted(nb.items(), key=itemgetter(1), reverse=True)[:CHAIN_WIDTH] for nb in adj]
+    mw = [adj[u][v] if v >= 0 else 0 for u, v in enumerate(mate)]
+
+    def price(u: int, v: int) -> int:
+        w = adj[u].get(v)
+        return inst.allowed_points(u, v) if w is None else w
+
+    want = [mate[a] >= 0 and _best_chain(ranked, mate, mw, top, cap, a, price)[0] > 0 for a in range(inst.n)]
+    to, w = _ranked_arrays(ranked)
+    arr = partial(np.array, dtype=np.int64)
+    got = hopeful(to, w, arr(mate), arr(mw), arr(top), arr(cap), table.allowed_points, np.arange(inst.n))
+    assert got.tolist() == want
