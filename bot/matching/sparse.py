@@ -26,6 +26,9 @@ Bools = npt.NDArray[np.bool_]
 CHUNK = 1 << 15  # bucket entries (or pairs) handled at a time, so memory stays at a few tens of MB
 MAX_PAIRED_INTERESTS = 8  # interest-pair buckets use a member's rarest interests only
 SKIP_FACTOR = 4  # how much further a window may reach past disallowed pairs
+FILTER_BITS = 22  # a 4 MB bitmap of hashed forbidden pairs: most allowed pairs need no binary search
+BITSET_BYTES = 1 << 26  # members x interests, one bit each, up to 64 MB
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +50,20 @@ class PairTable:
         for m, s in enumerate(sig):
             self.ids[m, : len(s)] = s
         self.pts = np.where(self.ids >= 0, points[np.maximum(self.ids, 0)], 0)
+        # who holds which interest, one bit each, unless the catalogue is huge: then pairs compare lists
+        self.bits: npt.NDArray[np.uint8] | None = None
+        byte_cols = (len(points) + 7) // 8
+        if n * byte_cols <= BITSET_BYTES:
+            held = self.ids >= 0
+            self.bits = np.zeros((n, byte_cols), dtype=np.uint8)
+            rows = np.broadcast_to(np.arange(n)[:, None], self.ids.shape)[held]
+            np.bitwise_or.at(self.bits, (rows, self.ids[held] >> 3), (1 << (self.ids[held] & 7)).astype(np.uint8))
+            self.byte, self.bit = np.maximum(self.ids, 0) >> 3, (np.maximum(self.ids, 0) & 7).astype(np.uint8)
         self.klass = np.array(inst.klass, dtype=np.int64)
         self.class_ok = np.array(inst.class_ok, dtype=bool)
         self.forbidden = np.array(sorted({*inst.blocked, *inst.repeat_rank}), dtype=np.int64)
+        self.maybe_forbidden = np.zeros(1 << FILTER_BITS, dtype=bool)
+        self.maybe_forbidden[_hash(self.forbidden)] = True
         self.pref = inst.pref
         self.tz = np.array([np.nan if t is None else t for t in inst.tz], dtype=np.float64)
         roles = sorted({r for r in inst.role if r is not None})
@@ -65,8 +79,9 @@ class PairTable:
         f = self.forbidden
         if len(f):
             key = np.minimum(u, v) * self.n + np.maximum(u, v)
-            at = np.minimum(np.searchsorted(f, key), len(f) - 1)
-            ok &= f[at] != key
+            check = np.flatnonzero(ok & self.maybe_forbidden[_hash(key)])
+            at = np.minimum(np.searchsorted(f, key[check]), len(f) - 1)
+            ok[check[f[at] == key[check]]] = False
         return ok
 
     def allowed_points(self, u: Ints, v: Ints) -> Ints:
@@ -80,11 +95,14 @@ class PairTable:
         """``Instance.ipoints`` of each pair."""
         out = np.empty(len(u), dtype=np.int64)
         width = self.ids.shape[1]
-        step = max(1, (CHUNK * 16) // (width * width))
+        step = max(1, (CHUNK * 16) // (width if self.bits is not None else width * width))
         for s in range(0, len(u), step):
             a, b = u[s : s + step], v[s : s + step]
-            ia = self.ids[a]
-            same = ((ia[:, :, None] == self.ids[b][:, None, :]) & (ia[:, :, None] >= 0)).any(axis=2)
+            if self.bits is not None:  # does b hold each of a's interests?
+                same = (self.bits[b[:, None], self.byte[a]] >> self.bit[a]) & 1
+            else:
+                ia = self.ids[a]
+                same = ((ia[:, :, None] == self.ids[b][:, None, :]) & (ia[:, :, None] >= 0)).any(axis=2)
             out[s : s + step] = (same * self.pts[a]).sum(axis=1)
         out += BASE_POINTS
         if self.pref is not None:
@@ -93,6 +111,12 @@ class PairTable:
         if self.compl is not None:
             out += np.where(self.compl[self.role[u], self.role[v]], ROLE_POINTS, 0)
         return out
+
+
+def _hash(keys: Ints) -> Ints:
+    """Bucket of each pair key in the ``maybe_forbidden`` bitmap."""
+    out: Ints = ((keys.astype(np.uint64) * GOLDEN) >> np.uint64(64 - FILTER_BITS)).astype(np.int64)
+    return out
 
 
 def signatures(inst: Instance) -> tuple[list[tuple[int, ...]], Ints]:
@@ -151,7 +175,7 @@ def window_edges(
     u < v, in the order the pairs were first linked; their points)."""
     n = inst.n
     code, key, who = _entries(inst, table, sig, lean, ranks)
-    order = np.lexsort((key, code))
+    order = np.argsort(code * n + key)  # keys are ranks < n, unique within a bucket
     code, who = code[order], who[order]
     span = np.where(code % (ranks + 1) == 0, lean.single, lean.pair)
     total = len(code)
@@ -184,7 +208,8 @@ def prune(n: int, keys: Ints, w: Ints, keep: int) -> Bools:
     """Which edges are among the ``keep`` best of either end (ties kept)."""
     u, v = keys // n, keys % n
     src, both = np.concatenate([u, v]), np.concatenate([w, w])
-    order = np.lexsort((-both, src))
+    top = int(both.max(initial=0))
+    order = np.argsort(src * (top + 1) + (top - both))  # by member, heaviest first
     degree = np.bincount(src, minlength=n)
     start = np.concatenate([[0], np.cumsum(degree)[:-1]])
     cut = np.zeros(n, dtype=np.int64)
@@ -214,7 +239,7 @@ def adjacency(n: int, keys: Ints, w: Ints) -> Adjacency:
     u, v = keys // n, keys % n
     src = np.concatenate([u, v])
     added = np.arange(len(keys))
-    order = np.lexsort((np.concatenate([added, added]), src))
+    order = np.argsort(src * len(keys) + np.concatenate([added, added]))  # by member, then when added
     dst = np.concatenate([v, u])[order].tolist()
     pts = np.concatenate([w, w])[order].tolist()
     bounds = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).tolist()
