@@ -20,10 +20,10 @@ import numpy as np
 import rustworkx as rx
 
 from .scoring import Adjacency
-from .screening import Prices, hopeful
+from .screening import Prices, best_chains
 
 IMPROVE_PER_EDGE = 8  # local-search evaluations allowed per graph edge
-SCREENS = 4  # whole-graph screenings (``screening.hopeful``) in one local search
+SCREENS = 4  # whole-graph screenings (``screening.best_chains``) in one local search
 SMALL_BATCH = 32  # fewer queued nodes than this are searched without screening them first
 CHAIN_WIDTH = 6  # neighbours tried at each step of an improving chain
 REGION, REGION_BUDGET, REGION_PASSES = 500, 2000, 2  # exact re-solves inside the heuristic
@@ -101,17 +101,33 @@ def improve_matching(
     fresh: list[int] = []  # with ``prices``: nodes touched since ``queue`` was screened
     screens = 0
 
+    plan: dict[int, tuple[int, int, int, int, int]] = {}  # a -> (b, c, d, e, f) found by the last screening
+
     def screened(nodes: list[int]) -> deque[int]:
-        """``nodes`` (in order) that are free or have an improving chain; only those stay queued."""
+        """``nodes`` (in order) that are free or have an improving chain; only those stay queued,
+        and ``plan`` holds the chains."""
         assert prices is not None
         if len(nodes) < SMALL_BATCH:
             return deque(nodes)
         arr = np.array(nodes, dtype=np.int64)
         mates = np.array(mate, dtype=np.int64)
-        keep = (mates[arr] < 0) | hopeful(ranked_to, ranked_w, mates, np.array(mw), top_a, bound_a, prices, arr)
+        gain, c, e = best_chains(ranked_to, ranked_w, mates, np.array(mw), top_a, bound_a, prices, arr)
+        keep = (mates[arr] < 0) | (gain > 0)
         for x, k in zip(nodes, keep.tolist(), strict=True):
             queued[x] = k
+        up = np.flatnonzero(gain > 0)
+        chain = zip(arr[up].tolist(), c[up].tolist(), e[up].tolist(), strict=True)
+        plan.update((x, (mate[x], y, mate[y], z, mate[z] if z >= 0 else -1)) for x, y, z in chain)
         return deque(arr[keep].tolist())
+
+    def planned(a: int) -> tuple[tuple[int, int], ...]:
+        """The chain the screening found for ``a``, if the moves since left its pairs as they were."""
+        b, c, d, e, f = plan.pop(a)
+        if mate[a] != b or mate[c] != d or (e >= 0 and mate[e] != f):
+            return ()
+        if e < 0:
+            return ((a, c), (b, d)) if d >= 0 else ((a, c),)
+        return ((a, c), (d, e), (b, f)) if f >= 0 else ((a, c), (d, e))
 
     if prices is not None:
         ranked_to, ranked_w = _ranked_arrays(ranked)
@@ -137,7 +153,14 @@ def improve_matching(
             touched = _improve_free(adj, mate, a)
             evals += len(adj[a])
         else:
-            gain, pairs, spent = _best_chain(ranked, mate, mw, top, bound, a, w_of)
+            if a in plan:  # screened: make its chain, or screen it again if a move since changed it
+                gain, pairs, spent = 1, planned(a), 1
+                if not pairs:
+                    queued[a] = True
+                    fresh.append(a)
+                    continue
+            else:
+                gain, pairs, spent = _best_chain(ranked, mate, mw, top, bound, a, w_of)
             evals += spent
             if gain > 0:
                 touched = (*(x for pair in pairs for x in pair), b)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bot.matching import Candidate, PastMeeting, Rules
 from bot.matching.scoring import Adjacency, Instance
-from bot.matching.screening import hopeful
+from bot.matching.screening import best_chains
 from bot.matching.solver import CHAIN_WIDTH, _best_chain, _ranked_arrays, greedy_matching
 from bot.matching.sparse import MAX_PAIRED_INTERESTS, SKIP_FACTOR, Windows, sparse_graph
 
@@ -126,9 +126,10 @@ def test_members_without_interests_get_only_random_links() -> None:
 
 @settings(deadline=None, max_examples=60)
 @given(st.integers(0, 2**32), st.floats(0.0, 0.5))
-def test_screening_agrees_with_the_chain_search(seed: int, unmatched: float) -> None:
-    """``screening.hopeful`` says yes exactly where ``solver._best_chain`` finds a gain,
-    for the same matching (greedy, with some pairs undone so that chains can end free)."""
+def test_screening_finds_the_chains_of_the_chain_search(seed: int, unmatched: float) -> None:
+    """``screening.best_chains`` finds a chain exactly where ``solver._best_chain`` finds a gain,
+    for the same matching (greedy, with some pairs undone so that chains can end free), and
+    its chain is a real one that gains what it says, at least as much as ``_best_chain``'s."""
     inst, rnd = event(seed)
     adj, table = sparse_graph(inst, random.Random(rnd.getrandbits(32)), Windows(3, 3, 2), 4, 2)
     mate = greedy_matching(adj)
@@ -145,8 +146,21 @@ def test_screening_agrees_with_the_chain_search(seed: int, unmatched: float) -> 
         w = adj[u].get(v)
         return inst.allowed_points(u, v) if w is None else w
 
-    want = [mate[a] >= 0 and _best_chain(ranked, mate, mw, top, cap, a, price)[0] > 0 for a in range(inst.n)]
     to, w = _ranked_arrays(ranked)
     arr = partial(np.array, dtype=np.int64)
-    got = hopeful(to, w, arr(mate), arr(mw), arr(top), arr(cap), table.allowed_points, np.arange(inst.n))
-    assert got.tolist() == want
+    gains, cs, es = best_chains(to, w, arr(mate), arr(mw), arr(top), arr(cap), table.allowed_points, np.arange(inst.n))
+    for a, (gain, c, e) in enumerate(zip(gains.tolist(), cs.tolist(), es.tolist(), strict=True)):
+        want = _best_chain(ranked, mate, mw, top, cap, a, price)[0] if mate[a] >= 0 else 0
+        assert (gain > 0) == (want > 0)
+        if gain <= 0:
+            continue
+        assert gain >= want
+        b, d = mate[a], mate[c]
+        pairs = [(a, c)] + ([(d, e)] if e >= 0 else [])
+        last = mate[e] if e >= 0 else d
+        if last >= 0:
+            pairs.append((b, last))
+        nodes = [x for pair in pairs for x in pair]
+        assert len(set(nodes)) == len(nodes) and all(price(x, y) >= 0 for x, y in pairs)
+        broken = mw[a] + mw[c] + (mw[e] if e >= 0 else 0)  # the pairs the chain undoes (0 for a free node)
+        assert gain == sum(price(x, y) for x, y in pairs) - broken
