@@ -235,15 +235,28 @@ def random_edges(table: PairTable, rng: random.Random, extra: int) -> Ints:
 
 
 def adjacency(n: int, keys: Ints, w: Ints) -> Adjacency:
-    """Symmetric adjacency from edges in the order they were added (each node's neighbours in that order)."""
+    """Symmetric adjacency from edges in the order they were added (each node's neighbours in that order).
+
+    Built a block of nodes at a time, with one int object per node and per distinct weight: at 100,000
+    members the dicts hold about two million entries, and fresh ints for each would add about 100 MB."""
     u, v = keys // n, keys % n
     src = np.concatenate([u, v])
     added = np.arange(len(keys))
     order = np.argsort(src * len(keys) + np.concatenate([added, added]))  # by member, then when added
-    dst = np.concatenate([v, u])[order].tolist()
-    pts = np.concatenate([w, w])[order].tolist()
+    dst, pts = np.concatenate([v, u])[order], np.concatenate([w, w])[order]
     bounds = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).tolist()
-    return [dict(zip(dst[bounds[x] : bounds[x + 1]], pts[bounds[x] : bounds[x + 1]], strict=True)) for x in range(n)]
+    nodes = list(range(n))
+    weights: dict[int, int] = {}
+    out: Adjacency = []
+    for x0 in range(0, n, CHUNK):
+        x1 = min(n, x0 + CHUNK)
+        lo = bounds[x0]
+        to = list(map(nodes.__getitem__, dst[lo : bounds[x1]].tolist()))
+        ws = list(map(weights.setdefault, *[pts[lo : bounds[x1]].tolist()] * 2))
+        for x in range(x0, x1):
+            start, stop = bounds[x] - lo, bounds[x + 1] - lo
+            out.append(dict(zip(to[start:stop], ws[start:stop], strict=True)))
+    return out
 
 
 def sparse_graph(
