@@ -18,10 +18,11 @@ fewest repeats (the oldest first), then the most points.
 3. ``graph.build_graph``: candidate graph of allowed pairs that never met: all of
    them up to 400 members; up to 3,000 each member's best partners from every
    pair's exact score (``dense``); above, a sparse one (inverted index on
-   interests and interest pairs, plus random links).
+   interests and interest pairs, plus random links; built with numpy, ``sparse``).
 4. ``solver.solve_matching``: maximum-cardinality, maximum-weight pair matching,
    with a bonus for priority members larger than any total of points; exact
-   blossom up to ``exact_limit`` nodes, greedy + local search beyond.
+   blossom up to ``exact_limit`` nodes, greedy + local search beyond (whose
+   improving chains are found for all nodes at once, ``screening``).
 5. ``groups.form_groups``: pairs become groups of exactly 3 or 4;
    ``placer.Placer`` then places whoever is still loose (new groups, exact local
    re-solves, joining a group with room), first without repeats, then allowing

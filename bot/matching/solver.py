@@ -69,8 +69,8 @@ def improve_matching(
 
     ``weight`` prices pairs that are not edges of ``adj`` (-1 = not allowed), to
     close a chain; ``cap[u]`` bounds the points of any pair of u (default: u's best
-    edge), so that only closures that could pay are priced. ``prices``, the same as
-    ``weight`` for many pairs at once, lets the search skip the matched nodes that
+    edge), so that only closures that could pay are priced. ``prices`` (given only with
+    ``weight``, and agreeing with it), ``weight`` for many pairs at once, lets the search skip the matched nodes that
     have no improving chain (``screening``): the queue holds the free nodes and the
     hopeful ones, and the nodes a move touched are screened in a batch once it runs
     dry; when none is left the whole graph is screened again, up to SCREENS times, so
