@@ -271,6 +271,7 @@ def scale_worker(name: str, n: int, rounds: int) -> dict[str, float | str]:
         "mean": sum(walls) / rounds,
         "max": max(walls),
         "cpu": sum(cpus) / rounds,
+        "cpu_max": max(cpus),
         "history": len(history),
         "left_out": left_out,
         "kinds": " ".join(f"{k}:{v}" for k, v in sorted(kinds.items())) or "-",
@@ -282,9 +283,11 @@ def scale_worker(name: str, n: int, rounds: int) -> dict[str, float | str]:
 
 def scale(sizes: Sequence[tuple[str, int, int]]) -> None:
     print("\nTime and memory per round (history accumulating; one fresh process per row)")
-    print("(traced MB: tracemalloc peak of one extra round; RSS MB: ru_maxrss of the whole worker process)")
-    head = ["community", "members", "rounds", "mean s", "max s", "cpu s", "history", "left", "rep", "traced", "RSS MB"]
-    widths = [10, 8, 6, 7, 7, 6, 8, 5, 4, 7, 7]
+    print("(cpu s / cpu max: the process's CPU time per round, mean and worst; traced MB: tracemalloc peak of one")
+    print("extra round; RSS MB: ru_maxrss of the whole worker process)")
+    head = ["community", "members", "rounds", "mean s", "max s", "cpu s", "cpu max", "history", "left", "rep"]
+    head += ["traced", "RSS MB"]
+    widths = [10, 8, 6, 7, 7, 6, 7, 8, 5, 4, 7, 7]
     print(" ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)) + "  left-out kinds")
     for name, n, rounds in sizes:
         cmd = [sys.executable, "-m", "benchmarks.matching", "--worker", name, str(n), str(rounds)]
@@ -296,6 +299,7 @@ def scale(sizes: Sequence[tuple[str, int, int]]) -> None:
             f"{row['mean']:.2f}",
             f"{row['max']:.2f}",
             f"{row['cpu']:.2f}",
+            f"{row['cpu_max']:.2f}",
             str(row["history"]),
             str(row["left_out"]),
             str(row["repeats"]),

@@ -18,10 +18,11 @@ fewest repeats (the oldest first), then the most points.
 3. ``graph.build_graph``: candidate graph of allowed pairs that never met: all of
    them up to 400 members; up to 3,000 each member's best partners from every
    pair's exact score (``dense``); above, a sparse one (inverted index on
-   interests and interest pairs, plus random links).
+   interests and interest pairs, plus random links; built with numpy, ``sparse``).
 4. ``solver.solve_matching``: maximum-cardinality, maximum-weight pair matching,
    with a bonus for priority members larger than any total of points; exact
-   blossom up to ``exact_limit`` nodes, greedy + local search beyond.
+   blossom up to ``exact_limit`` nodes, greedy + local search beyond (whose
+   improving chains are found for all nodes at once, ``screening``).
 5. ``groups.form_groups``: pairs become groups of exactly 3 or 4;
    ``placer.Placer`` then places whoever is still loose (new groups, exact local
    re-solves, joining a group with room), first without repeats, then allowing
@@ -36,6 +37,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 from .graph import build_graph
 from .groups import exact_partition, form_groups
@@ -52,6 +55,7 @@ from .scoring import (
     priority_bonus,
     tz_distance,
 )
+from .screening import Ints
 from .solver import solve_matching
 from .types import Candidate, Group, LeftOut, LeftOutKind, MatchResult, PastMeeting, Rules
 
@@ -109,8 +113,16 @@ def match(
     def solve(adj: Adjacency) -> list[int]:
         return solve_matching(adj, len(adj) <= exact_limit)
 
+    prices = None
+    if graph.table is not None:
+        table, prio_a = graph.table, np.array(prio, dtype=np.int64)
+
+        def prices(u: Ints, v: Ints) -> Ints:
+            w = table.allowed_points(u, v)
+            return np.where(w < 0, w, w + bonus * (prio_a[u] + prio_a[v]))
+
     cap = [inst.cap_points(u) + bonus * (prio[u] + 1) for u in range(n)]
-    mate = solve_matching(wadj, n <= exact_limit, pair_weight_of, cap)
+    mate = solve_matching(wadj, n <= exact_limit, pair_weight_of, cap, prices)
     groups, _ = form_groups(inst, graph.adj, mate, solve, rng)
     placer = Placer(inst, graph.adj, groups, rng)
     placer.place(allow_repeats=False)

@@ -16,11 +16,15 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 
+import numpy as np
 import rustworkx as rx
 
 from .scoring import Adjacency
+from .screening import Prices, best_chains
 
 IMPROVE_PER_EDGE = 8  # local-search evaluations allowed per graph edge
+SCREENS = 4  # whole-graph screenings (``screening.best_chains``) in one local search
+SMALL_BATCH = 32  # fewer queued nodes than this are searched without screening them first
 CHAIN_WIDTH = 6  # neighbours tried at each step of an improving chain
 REGION, REGION_BUDGET, REGION_PASSES = 500, 2000, 2  # exact re-solves inside the heuristic
 
@@ -54,13 +58,23 @@ def greedy_matching(adj: Adjacency) -> list[int]:
 
 
 def improve_matching(
-    adj: Adjacency, mate: list[int], budget: int, weight: PairWeight | None = None, cap: Sequence[int] | None = None
+    adj: Adjacency,
+    mate: list[int],
+    budget: int,
+    weight: PairWeight | None = None,
+    cap: Sequence[int] | None = None,
+    prices: Prices | None = None,
 ) -> int:
     """Local search in place; returns the number of improving moves made.
 
     ``weight`` prices pairs that are not edges of ``adj`` (-1 = not allowed), to
     close a chain; ``cap[u]`` bounds the points of any pair of u (default: u's best
-    edge), so that only closures that could pay are priced.
+    edge), so that only closures that could pay are priced. ``prices`` (given only with
+    ``weight``, and agreeing with it), ``weight`` for many pairs at once, lets the search skip the matched nodes that
+    have no improving chain (``screening``): the queue holds the free nodes and the
+    hopeful ones, and the nodes a move touched are screened in a batch once it runs
+    dry; when none is left the whole graph is screened again, up to SCREENS times, so
+    the search ends where no node has an improving chain.
     """
     n = len(adj)
     top = [max(nb.values(), default=0) for nb in adj]
@@ -84,8 +98,53 @@ def improve_matching(
     mw = [adj[u][v] if v >= 0 else 0 for u, v in enumerate(mate)]
     queue = deque(range(n))
     queued = [True] * n
+    fresh: list[int] = []  # with ``prices``: nodes touched since ``queue`` was screened
+    screens = 0
+
+    plan: dict[int, tuple[int, int, int, int, int]] = {}  # a -> (b, c, d, e, f) found by the last screening
+
+    def screened(nodes: list[int]) -> deque[int]:
+        """``nodes`` (in order) that are free or have an improving chain; only those stay queued,
+        and ``plan`` holds the chains."""
+        assert prices is not None
+        if len(nodes) < SMALL_BATCH:
+            return deque(nodes)
+        arr = np.array(nodes, dtype=np.int64)
+        mates = np.array(mate, dtype=np.int64)
+        gain, c, e = best_chains(ranked_to, ranked_w, mates, np.array(mw), top_a, bound_a, prices, arr)
+        keep = (mates[arr] < 0) | (gain > 0)
+        for x, k in zip(nodes, keep.tolist(), strict=True):
+            queued[x] = k
+        up = np.flatnonzero(gain > 0)
+        chain = zip(arr[up].tolist(), c[up].tolist(), e[up].tolist(), strict=True)
+        plan.update((x, (mate[x], y, mate[y], z, mate[z] if z >= 0 else -1)) for x, y, z in chain)
+        return deque(arr[keep].tolist())
+
+    def planned(a: int) -> tuple[tuple[int, int], ...]:
+        """The chain the screening found for ``a``, if the moves since left its pairs as they were."""
+        b, c, d, e, f = plan.pop(a)
+        if mate[a] != b or mate[c] != d or (e >= 0 and mate[e] != f):
+            return ()
+        if e < 0:
+            return ((a, c), (b, d)) if d >= 0 else ((a, c),)
+        return ((a, c), (d, e), (b, f)) if f >= 0 else ((a, c), (d, e))
+
+    if prices is not None:
+        ranked_to, ranked_w = _ranked_arrays(ranked)
+        top_a, bound_a = np.array(top, dtype=np.int64), np.array(bound, dtype=np.int64)
+        queue, screens = screened(list(queue)), 1
     evals = moves = 0
-    while queue and evals < budget:
+    while evals < budget:
+        if not queue:
+            if prices is None:
+                break
+            if fresh:
+                queue, fresh = screened(fresh), []
+            elif screens < SCREENS:
+                queue, screens = screened([u for u in range(n) if mate[u] >= 0]), screens + 1
+            else:
+                break
+            continue
         a = queue.popleft()
         queued[a] = False
         b = mate[a]
@@ -94,7 +153,14 @@ def improve_matching(
             touched = _improve_free(adj, mate, a)
             evals += len(adj[a])
         else:
-            gain, pairs, spent = _best_chain(ranked, mate, mw, top, bound, a, w_of)
+            if a in plan:  # screened: make its chain, or screen it again if a move since changed it
+                gain, pairs, spent = 1, planned(a), 1
+                if not pairs:
+                    queued[a] = True
+                    fresh.append(a)
+                    continue
+            else:
+                gain, pairs, spent = _best_chain(ranked, mate, mw, top, bound, a, w_of)
             evals += spent
             if gain > 0:
                 touched = (*(x for pair in pairs for x in pair), b)
@@ -110,8 +176,23 @@ def improve_matching(
                 mw[x] = adj[x][mate[x]] if mate[x] >= 0 else 0
                 if not queued[x]:
                     queued[x] = True
-                    queue.append(x)
+                    (queue if prices is None else fresh).append(x)
     return moves
+
+
+def _ranked_arrays(ranked: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """``ranked`` as two (n, CHAIN_WIDTH) arrays: neighbours (-1 pads) and their points."""
+    n = len(ranked)
+    to = np.full((n, CHAIN_WIDTH), -1, dtype=np.int64)
+    w = np.zeros((n, CHAIN_WIDTH), dtype=np.int64)
+    lengths = np.array([len(r) for r in ranked], dtype=np.int64)
+    rows = np.repeat(np.arange(n), lengths)
+    cols = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    flat = [x for r in ranked for x in r]
+    if flat:
+        to[rows, cols] = [v for v, _ in flat]
+        w[rows, cols] = [p for _, p in flat]
+    return to, w
 
 
 def _best_chain(
@@ -259,13 +340,18 @@ def _improve_free(adj: Adjacency, mate: list[int], a: int) -> tuple[int, ...]:
 
 
 def solve_matching(
-    adj: Adjacency, exact: bool, weight: PairWeight | None = None, cap: Sequence[int] | None = None
+    adj: Adjacency,
+    exact: bool,
+    weight: PairWeight | None = None,
+    cap: Sequence[int] | None = None,
+    prices: Prices | None = None,
 ) -> list[int]:
     """Exact blossom, or greedy + local search + region re-solves (``adj`` may gain
-    priced edges from ``weight``). Returns ``mate`` (-1 = unmatched)."""
+    priced edges from ``weight``; ``prices`` is ``weight`` for arrays of pairs).
+    Returns ``mate`` (-1 = unmatched)."""
     if exact:
         return exact_matching(adj)
     mate = greedy_matching(adj)
-    improve_matching(adj, mate, IMPROVE_PER_EDGE * sum(len(nb) for nb in adj) + len(adj), weight, cap)
+    improve_matching(adj, mate, IMPROVE_PER_EDGE * sum(len(nb) for nb in adj) + len(adj), weight, cap, prices)
     refine_regions(adj, mate, REGION, REGION_BUDGET)
     return mate
