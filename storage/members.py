@@ -6,7 +6,7 @@ import json
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Text, bindparam, cast, delete, literal, select, update
+from sqlalchemy import ColumnElement, Text, bindparam, cast, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, Member, MemberStatus, OutboxMessage, OutboxStatus, TimeZoneSource
@@ -108,10 +108,7 @@ async def erase(session: AsyncSession, member: Member) -> None:
     member's id, and messages to others name them (mentions). Those rows are deleted too: a message about
     someone who asked to be forgotten is not sent, and a sent one is not kept.
     """
-    listed = (literal(",") + OutboxMessage.address + literal(",")).like(
-        f"%,{_like(member.platform_user_id)},%", escape="\\"
-    )
-    in_group = (OutboxMessage.address_kind == "group") & (OutboxMessage.platform == member.platform) & listed
+    in_group = (OutboxMessage.address_kind == "group") & (OutboxMessage.platform == member.platform) & _listed(member)
     mention = f'%["{_like(member.platform)}", "{_like(member.platform_user_id)}",%'
     named = cast(OutboxMessage.payload, Text).like(mention, escape="\\")
     await session.execute(delete(OutboxMessage).where(in_group | named))
@@ -139,6 +136,41 @@ async def withdraw_from_event(session: AsyncSession, member: Member, event_id: i
         )
     if rows:
         await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_([row_id for row_id, _ in rows])))
+
+
+async def queued_group_conversations(session: AsyncSession, member: Member) -> list[OutboxMessage]:
+    """Group-conversation intros still waiting to go out whose address lists ``member`` (locked: the caller
+    withdraws or replaces them)."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.address_kind == "group",
+            OutboxMessage.platform == member.platform,
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.key.like("intro:%:group"),
+            _listed(member),
+        )
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def replace_queued(session: AsyncSession, row: OutboxMessage, replaced_by: int) -> None:
+    """Delete a queued message that ``replaced_by`` new messages stand in for; its round's or broadcast's total
+    counts them instead, so its report still ends."""
+    if row.broadcast_id is not None and replaced_by != 1:
+        await session.execute(
+            update(Broadcast).where(Broadcast.id == row.broadcast_id).values(total=Broadcast.total - 1 + replaced_by)
+        )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.id == row.id))
+
+
+def _listed(member: Member) -> ColumnElement[bool]:
+    """The member's platform id is one of a group conversation's comma-joined addresses."""
+    return (literal(",") + OutboxMessage.address + literal(",")).like(
+        f"%,{_like(member.platform_user_id)},%", escape="\\"
+    )
 
 
 def _like(value: str) -> str:

@@ -11,6 +11,7 @@ from bot.commands.answers import call_off_opt_ins
 from bot.context import Context
 from bot.errors import UserError
 from bot.intros.outlook import intros_outlook
+from bot.intros.regroup import regroup_without
 from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, text
 from bot.outcomes import draw
@@ -143,6 +144,7 @@ async def confirmed_leave(ctx: Context, event: Event, payload: dict[str, Any], c
     member = ctx.require_member()
     participant = await _membership(ctx, event)
     participant.left_at = ctx.clock.now()
+    ctx.queued += await regroup_without(ctx.session, member, ctx.clock.now(), ctx.policy.group_dm_platforms)
     await members.withdraw_from_event(ctx.session, member, event.id)  # first: free_member's notices name them
     ctx.queued += await free_member(ctx.session, member, event.id, ctx.clock.now(), named=True)
     await call_off_opt_ins(ctx, event, member)

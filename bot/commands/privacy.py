@@ -11,6 +11,7 @@ from bot.commands import outcomes
 from bot.commands.interests import labels_of
 from bot.context import Context
 from bot.intros.outlook import intros_outlook
+from bot.intros.regroup import regroup_without
 from bot.meetings.booking import free_member
 from bot.messages import Button, MessageBuilder, bold, code, text
 from bot.views import date_only, local_start
@@ -183,6 +184,7 @@ async def confirm_forget(ctx: Context, value: str) -> None:
         ctx.edit(text("Nothing was erased."))
         return
     ctx.queued += await free_member(ctx.session, ctx.member, None, ctx.clock.now(), named=False)
+    ctx.queued += await regroup_without(ctx.session, ctx.member, ctx.clock.now(), ctx.policy.group_dm_platforms)
     await member_queries.erase(ctx.session, ctx.member)
     ctx.member = None
     ctx.edit(text("Done: everything about you is erased. If you join again, you start fresh."))

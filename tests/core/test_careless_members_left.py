@@ -3,18 +3,21 @@ act on nothing, and nobody is introduced to them afterwards. Each test failed be
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.context import Policy
 from bot.core import Core
 from bot.delivery import Delivery
 from bot.messages import Button, Message
+from storage.database import Database
 from storage.models import Intro, IntroState, OutboxMessage
-from tests.core.conftest import ALICE, BOB, OLIVIA
+from tests.core.conftest import ALICE, BOB, OLIVIA, create_event
 from tests.core.test_rounds import _members_answer
-from tests.fakes import RecordingPlatform, Talk
+from tests.fakes import RecordingPlatform, Talk, person
 
 PAIR = {"Alice": ["Python"], "Bob": ["Python"]}
 
@@ -109,3 +112,66 @@ async def test_an_intro_held_for_the_morning_does_not_go_out_after_a_member_left
     assert not [t for t in platform.texts_to("alice") if "Meet Bob" in t]
     edits = [m.plain_text() for delivered, m in platform.edits if delivered.chat_id == "olivia"]
     assert any("all messages delivered or settled" in t for t in edits), edits  # the round's report still ends
+
+
+async def _group_conversation(database: Database, clock: ManualClock, people: dict[str, list[str]]) -> Talk:
+    """An event whose intros go out as one group conversation (as on Slack), held for the morning."""
+    talk = Talk(Core(database, clock, Policy(group_dm_platforms=frozenset({"console"})), rng=random.Random(5)))
+    code = await create_event(talk)
+    await talk.say(OLIVIA, "/poll Python, Hiking")
+    if len(people) == 3:
+        await talk.say(OLIVIA, "/rules size 3")
+    await _members_answer(talk, code, people)
+    clock.set(datetime(2026, 11, 23, 23, 0, tzinfo=UTC))  # quiet hours in London: the intro waits for 08:00
+    await talk.match_now(OLIVIA)
+    return talk
+
+
+async def _morning(talk: Talk, clock: ManualClock) -> RecordingPlatform:
+    clock.set(datetime(2026, 11, 24, 8, 30, tzinfo=UTC))
+    platform = RecordingPlatform(group_dm=True)
+    await Delivery(talk.core.database, {"console": platform}, clock).run_once()
+    return platform
+
+
+TRIO = {"Alice": ["Python"], "Bob": ["Python"], "Carol": ["Python"]}
+
+
+async def test_a_group_conversation_held_for_the_morning_goes_to_the_others_without_the_leaver(
+    database: Database, clock: ManualClock
+) -> None:
+    talk = await _group_conversation(database, clock, TRIO)
+    await _leave(talk, person("Carol"))
+    platform = await _morning(talk, clock)
+    intros = [(a.user_id, m.plain_text()) for a, m in platform.sent if "meet each other" in m.plain_text()]
+    # was: the group conversation "alice,bob,carol" went out naming Carol, who had left
+    assert [user for user, _ in intros] == ["alice,bob"], intros
+    assert "Alice and Bob: meet each other!" in intros[0][1] and "Carol" not in intros[0][1]
+    edits = [m.plain_text() for delivered, m in platform.edits if delivered.chat_id == "olivia"]
+    assert any("all messages delivered or settled" in t for t in edits), edits  # the round's report still ends
+
+
+async def test_a_group_conversation_of_a_pair_tells_the_one_left_their_match_cant_make_it(
+    database: Database, clock: ManualClock
+) -> None:
+    talk = await _group_conversation(database, clock, PAIR)
+    await _leave(talk, BOB)
+    platform = await _morning(talk, clock)
+    assert not [m for _, m in platform.sent if "meet each other" in m.plain_text()]  # was: to "alice,bob"
+    told = platform.texts_to("alice")
+    assert any("Your possible match at HR Tweetup London can't make it this time." in t for t in told), told
+    assert not [t for t in told if "Bob" in t]
+    edits = [m.plain_text() for delivered, m in platform.edits if delivered.chat_id == "olivia"]
+    assert any("all messages delivered or settled" in t for t in edits), edits
+
+
+async def test_a_group_conversation_goes_to_the_others_without_a_member_who_erased_themselves(
+    database: Database, clock: ManualClock
+) -> None:
+    talk = await _group_conversation(database, clock, TRIO)
+    await talk.say(person("Carol"), "/forget")
+    await talk.press(person("Carol"), "Yes, erase me")
+    platform = await _morning(talk, clock)
+    intros = [(a.user_id, m.plain_text()) for a, m in platform.sent if "meet each other" in m.plain_text()]
+    assert [user for user, _ in intros] == ["alice,bob"], intros  # was: nothing (the conversation was deleted)
+    assert "Carol" not in intros[0][1]
