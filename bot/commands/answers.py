@@ -277,4 +277,8 @@ async def _answerable(ctx: Context, value: str, allowed: tuple[str, ...]) -> tup
     intro = await ctx.session.get(Intro, number) if number is not None else None
     if intro is None or intro.member_id != member.id or answer not in allowed:
         raise UserError(CLOSED)
+    event = await _event_of(ctx, intro)
+    place = await event_queries.participant(ctx.session, event.id, member.id)
+    if place is not None and place.left_at is not None:
+        raise UserError(f"You've left {event.name}, so that introduction is closed. Nothing was changed.")
     return intro, answer

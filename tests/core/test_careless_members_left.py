@@ -175,3 +175,24 @@ async def test_a_group_conversation_goes_to_the_others_without_a_member_who_eras
     intros = [(a.user_id, m.plain_text()) for a, m in platform.sent if "meet each other" in m.plain_text()]
     assert [user for user, _ in intros] == ["alice,bob"], intros  # was: nothing (the conversation was deleted)
     assert "Carol" not in intros[0][1]
+
+
+async def test_did_you_meet_and_rating_buttons_pressed_after_leaving_change_nothing(
+    talk: Talk, core: Core, code: str, clock: ManualClock
+) -> None:
+    await _members_answer(talk, code, PAIR)
+    await talk.match_now(OLIVIA)
+    await talk.say(OLIVIA, "/followup")
+    await talk.press(OLIVIA, "Yes, ask now")
+    await Delivery(core.database, {"console": RecordingPlatform()}, clock).run_once()  # Alice has the question
+    met_yes = await _queued_button(core, "alice", "met", ".yes")
+    intro_id = met_yes.value.partition(".")[0]
+    assert "How was it?" in await talk.press_button(ALICE, met_yes)  # she met Bob, before leaving
+    await _leave(talk, ALICE)
+    closed = "You've left HR Tweetup London, so that introduction is closed. Nothing was changed."
+    # was: "Thanks for letting me know…" and "Thank you! Noted ⭐⭐⭐⭐⭐.", both recorded after /leave
+    assert closed in await talk.press_button(ALICE, await _queued_button(core, "alice", "met", ".no"))
+    assert closed in await talk.press_button(ALICE, Button("⭐⭐⭐⭐⭐", "rate", f"{intro_id}.5"))
+    async with core.database.transaction() as session:
+        intro = await session.get(Intro, int(intro_id))
+        assert intro is not None and (intro.met, intro.rating) == ("yes", None)
