@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from bot.errors import DeliveryError
 from bot.intros import delivery_report
 from bot.port import Delivered, Platform
-from bot.services.broadcasts import progress_message, report_message
+from bot.services.broadcasts import progress_message, recipients_words, report_message
 from storage import broadcasts
 from storage.database import Database
 from storage.models import Event, OutboxMessage, OutboxStatus
@@ -19,7 +20,9 @@ log = logging.getLogger(__name__)
 FINAL = {OutboxStatus.SENT, OutboxStatus.UNREACHABLE, OutboxStatus.FAILED, OutboxStatus.UNCERTAIN}
 
 
-async def update_progress(database: Database, platforms: Mapping[str, Platform], broadcast_id: int) -> None:
+async def update_progress(
+    database: Database, platforms: Mapping[str, Platform], broadcast_id: int, now: datetime
+) -> None:
     async with database.transaction() as session:
         broadcast = await broadcasts.locked(session, broadcast_id)
         if broadcast is None or broadcast.report_sent:
@@ -55,7 +58,17 @@ async def update_progress(database: Database, platforms: Mapping[str, Platform],
         elif finished:
             message = report_message(event, sent, *outcome)
         else:
-            message = progress_message(event, sent, broadcast.total)
+            mine = (OutboxMessage.broadcast_id == broadcast.id) & (OutboxMessage.id != progress.id)
+            linked_chat = await session.scalar(
+                select(func.count()).where(mine, OutboxMessage.address_kind == "channel")
+            )
+            waiting = await session.scalar(
+                select(func.count()).where(
+                    mine, OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.not_before > now
+                )
+            )
+            where = recipients_words(broadcast.total, bool(linked_chat))
+            message = progress_message(event, sent, broadcast.total, where, waiting or 0)
         if finished:
             broadcast.report_sent = True
         target = Delivered(

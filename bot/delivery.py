@@ -120,7 +120,7 @@ class Delivery:
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewing
             for broadcast_id in sorted(broadcasts):
-                await update_progress(self.database, self.platforms, broadcast_id)
+                await update_progress(self.database, self.platforms, broadcast_id, self.clock.now())
         return totals
 
     async def _renew(self, row_ids: list[int]) -> None:

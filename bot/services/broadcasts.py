@@ -410,12 +410,7 @@ async def queue_broadcast(session: AsyncSession, event: Event, broadcast_id: int
         )
     row.total = len(messages)
     if organiser is not None and messages:
-        where = (
-            f"{plural(len(messages), 'recipient')}"
-            if len(messages) == len(recipients)
-            else (f"the linked chat and {plural(len(recipients), 'member')} elsewhere")
-        )
-        progress = progress_message(event, 0, row.total, where)
+        progress = progress_message(event, 0, row.total, recipients_words(row.total, len(messages) != len(recipients)))
         messages.insert(
             0,
             NewMessage(
@@ -431,9 +426,17 @@ async def queue_broadcast(session: AsyncSession, event: Event, broadcast_id: int
     return await enqueue(session, messages, now)
 
 
-def progress_message(event: Event, sent: int, total: int, where: str = "") -> Message:
+def recipients_words(total: int, linked_chat: bool) -> str:
+    """Whom a broadcast's ``total`` messages go to: one may be the linked chat, the rest members elsewhere."""
+    return f"the linked chat and {plural(total - 1, 'member')} elsewhere" if linked_chat else plural(total, "recipient")
+
+
+def progress_message(event: Event, sent: int, total: int, where: str = "", waiting: int = 0) -> Message:
+    """``waiting``: recipients whose message is held for the end of their quiet hours (why the count stands)."""
     builder = MessageBuilder().line("📣 Broadcast for ", bold(event.name), f" to {where}" if where else "")
     builder.line(f"Sending: {sent} of {total}…")
+    if waiting:
+        builder.line(f"{plural(waiting, 'recipient')} waiting for their morning (quiet hours): it goes out then.")
     return builder.build()
 
 
