@@ -180,6 +180,32 @@ class Placer:
                 best = max(fits, key=lambda x: (self._key([*(self.groups[x] or []), u]), -x))
                 (self.groups[best] or []).append(u)
                 self.group_of[u] = best
+        self._split_joined(allow_repeats)
+
+    def _split_joined(self, allow_repeats: bool) -> None:
+        """A group one over the size may hand one member to loose members to make a new group of the
+        size: one more person placed, one group fewer off the size. Where roles must meet across, a
+        candidate joining a pair of two non-candidates takes a place another candidate needed."""
+        inst, g = self.inst, self.inst.g
+        for x, grp in enumerate(self.groups):
+            if grp is None or len(grp) != g + 1:
+                continue
+            loose = self.loose()
+            if len(loose) < g - 1:
+                return
+            buckets = self._buckets(loose)
+            for y in grp:
+                group = [y]
+                options = [v for v in self.partners(y, buckets, allow_repeats) if self.group_of[v] < 0]
+                while len(group) < g:
+                    fits = [v for v in options if v not in group and inst.can_join(group, v, allow_repeats)]
+                    if not fits:
+                        break
+                    group.append(max(fits, key=lambda v: (inst.prio[v], self._key([*group, v]), -v)))
+                if len(group) == g:
+                    self.groups[x] = [v for v in grp if v != y]
+                    self._add(sorted(group))
+                    break
 
     def _neighbourhood(self, u: int, limit: int, allow_repeats: bool) -> tuple[list[int], list[int]]:
         """Up to ``limit`` members around ``u``: the groups of its possible partners, then
