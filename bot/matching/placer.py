@@ -13,9 +13,12 @@ again. When the loose members are the remainder that calls for one smaller group
 ``fewer_repeats`` re-solves the groups around each group that holds a repeat.
 ``balance`` then looks at the groups off the configured size: where a few of them
 (with a group or two of the right size around them) can be re-split with fewer
-groups off the size, placing the same people, it re-solves them exactly. That
-removes the trios a count does not need (two trios at an even count become three
-pairs), and the surplus groups of 4 when g = 3.
+groups off the size, or as many but fewer of them smaller, placing the same
+people, it re-solves them exactly. That removes the trios a count does not need
+(two trios at an even count become three pairs), the surplus groups of 4 when
+g = 3, and two trios beside a group of 4 at a count that wants two groups of 5
+(the run without repeats may make them when avoiding a repeat forces a third
+group; sizes rank above repeats).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ REPAIR_BUDGET = 200  # local re-solves per pass
 REPAIR_MISSES = 25  # a pass stops after this many re-solves in a row that placed nobody
 BALANCE_SIZE = 12  # members in one re-split of off-size groups
 BALANCE_BUDGET = 200  # re-splits tried in all
+BALANCE_SCAN = 20_000  # combinations of off-size groups looked at per re-split found
 
 
 class Placer:
@@ -176,6 +180,32 @@ class Placer:
                 best = max(fits, key=lambda x: (self._key([*(self.groups[x] or []), u]), -x))
                 (self.groups[best] or []).append(u)
                 self.group_of[u] = best
+        self._split_joined(allow_repeats)
+
+    def _split_joined(self, allow_repeats: bool) -> None:
+        """A group one over the size may hand one member to loose members to make a new group of the
+        size: one more person placed, one group fewer off the size. Where roles must meet across, a
+        candidate joining a pair of two non-candidates takes a place another candidate needed."""
+        inst, g = self.inst, self.inst.g
+        for x, grp in enumerate(self.groups):
+            if grp is None or len(grp) != g + 1:
+                continue
+            loose = self.loose()
+            if len(loose) < g - 1:
+                return
+            buckets = self._buckets(loose)
+            for y in grp:
+                group = [y]
+                options = [v for v in self.partners(y, buckets, allow_repeats) if self.group_of[v] < 0]
+                while len(group) < g:
+                    fits = [v for v in options if v not in group and inst.can_join(group, v, allow_repeats)]
+                    if not fits:
+                        break
+                    group.append(max(fits, key=lambda v: (inst.prio[v], self._key([*group, v]), -v)))
+                if len(group) == g:
+                    self.groups[x] = [v for v in grp if v != y]
+                    self._add(sorted(group))
+                    break
 
     def _neighbourhood(self, u: int, limit: int, allow_repeats: bool) -> tuple[list[int], list[int]]:
         """Up to ``limit`` members around ``u``: the groups of its possible partners, then
@@ -256,22 +286,33 @@ class Placer:
         while self.tries > 0:
             off = [x for x, grp in enumerate(self.groups) if grp is not None and len(grp) != g]
             placed = sum(len(grp) for grp in self.groups if grp is not None)
-            if len(off) <= off_size(placed, g)[0] or not self._balance_once(off):
+            if self._off_count(off) <= off_size(placed, g) or not self._balance_once(off):
                 return
 
+    def _off_count(self, off: Iterable[int]) -> tuple[int, int]:
+        """(groups, of which smaller than g) among the off-size groups ``off``: the order ``sizes`` ranks
+        them in, so two trios at a count that wants two groups of 5 are not taken for as good."""
+        sizes = [len(self.groups[x] or []) for x in off]
+        return len(sizes), sum(1 for k in sizes if k < self.inst.g)
+
     def _balance_once(self, off: list[int]) -> bool:
-        """One improving re-split of two or three off-size groups, with up to two right-size groups
-        near them; False when none is found within the budget."""
+        """One improving re-split of two to four off-size groups, with up to two right-size groups
+        near them, where the members' count allows fewer groups off the size (or fewer smaller ones);
+        False when none is found within the budget."""
         g = self.inst.g
-        for r in (2, 3):
+        scanned = 0
+        for r in (2, 3, 4):
             for combo in itertools.combinations(off, r):
+                scanned += 1
+                if scanned > BALANCE_SCAN:
+                    return False
                 base = [u for x in combo for u in (self.groups[x] or [])]
                 if len(base) > BALANCE_SIZE:
                     continue
                 for extra in [[], *self._around(base)]:
                     touched = [*combo, *extra]
                     members = [u for x in touched for u in (self.groups[x] or [])]
-                    if len(members) > BALANCE_SIZE or off_size(len(members), g)[0] >= r:
+                    if len(members) > BALANCE_SIZE or off_size(len(members), g) >= self._off_count(combo):
                         continue
                     self.tries -= 1
                     if self._resolve(members, touched, allow_repeats=True):

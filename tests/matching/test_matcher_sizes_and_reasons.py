@@ -150,3 +150,17 @@ def test_role_crossing_rounds_leave_out_only_the_excess_and_make_no_needless_tri
             PastMeeting(a, b, when) for g in res.groups for x, a in enumerate(g.members) for b in g.members[x + 1 :]
         ]
         left = {lo.member_id for lo in res.left_out}
+
+
+def test_role_crossing_on_the_sparse_heuristic_path_leaves_out_only_the_excess() -> None:
+    """The same community above the dense graph's range (the sparse graph, the heuristic solver): before,
+    a loose candidate joined a pair of two members without a candidate role as a third, taking the place
+    another loose candidate needed (a pair each), so members were left out that a count does not force."""
+    com = recruiting(4000, 7)
+    pool = list(com.attendees(0))
+    res = match(pool, [], com.blocks, com.rules, seed=0)
+    candidates = sum(c.role == "candidate" for c in pool)
+    assert len(res.left_out) == max(0, candidates - (len(pool) - candidates))
+    assert all(lo.kind == LeftOutKind.OUTNUMBERED for lo in res.left_out)
+    placed = sum(len(g.members) for g in res.groups)
+    assert sum(len(g.members) == 3 for g in res.groups) == placed % 2
