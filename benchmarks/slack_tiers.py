@@ -22,7 +22,7 @@ import contextlib
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -43,7 +43,7 @@ from storage.database import Database
 from storage.models import Member, OutboxMessage, OutboxStatus
 from tests.slack.signed import SECRET, Slack
 from tests.slack.stand_in import BOT_USER, TOKEN, SlackStandIn
-from tests.slack.test_tiers import match_now
+from tests.slack.test_tiers import delivering, match_now
 
 ORGANISER = Sender("slack", "UORGBENCH", "Olivia")
 
@@ -90,22 +90,8 @@ class Replicas:
     def slack(self, n: int) -> Slack:
         return Slack(f"http://127.0.0.1:{self.https[n % self.count].port}{EVENTS_PATH}")
 
-    @contextlib.asynccontextmanager
-    async def delivering(self) -> AsyncIterator[None]:
-        async def loop(delivery: Delivery) -> None:
-            while not delivery.stopping.is_set():
-                await delivery.run_once()
-                await asyncio.sleep(0.01)
-
-        for delivery in self.deliveries:
-            delivery.stopping.clear()
-        tasks = [asyncio.create_task(loop(delivery)) for delivery in self.deliveries]
-        try:
-            yield
-        finally:
-            for delivery in self.deliveries:
-                delivery.stop()
-            await asyncio.gather(*tasks)
+    def delivering(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return delivering(self.deliveries)
 
     async def stop(self) -> None:
         for adapter, http, database in zip(self.adapters, self.https, self.databases, strict=True):

@@ -69,24 +69,28 @@ class Paced:
     def delivery(self) -> Delivery:
         return self.deliveries[0]
 
-    @contextlib.asynccontextmanager
-    async def delivering(self) -> AsyncIterator[None]:
-        """Every replica's delivery loop of ``icebreaker run``, while the block runs."""
+    def delivering(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return delivering(self.deliveries)
 
-        async def loop(delivery: Delivery) -> None:
-            while not delivery.stopping.is_set():
-                await delivery.run_once()
-                await asyncio.sleep(0.01)
 
-        for delivery in self.deliveries:
-            delivery.stopping.clear()
-        tasks = [asyncio.create_task(loop(delivery)) for delivery in self.deliveries]
-        try:
-            yield
-        finally:
-            for delivery in self.deliveries:
-                delivery.stop()
-            await asyncio.gather(*tasks)
+@contextlib.asynccontextmanager
+async def delivering(deliveries: list[Delivery]) -> AsyncIterator[None]:
+    """Every replica's delivery loop of ``icebreaker run``, while the block runs (the benchmark's too)."""
+
+    async def loop(delivery: Delivery) -> None:
+        while not delivery.stopping.is_set():
+            await delivery.run_once()
+            await asyncio.sleep(0.01)
+
+    for delivery in deliveries:
+        delivery.stopping.clear()
+    tasks = [asyncio.create_task(loop(delivery)) for delivery in deliveries]
+    try:
+        yield
+    finally:
+        for delivery in deliveries:
+            delivery.stop()
+        await asyncio.gather(*tasks)
 
 
 @pytest.fixture
